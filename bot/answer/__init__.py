@@ -1,0 +1,1 @@
+"""Question → retrieval → prompt → LLM (or extractive) → verified quotes → Answer."""

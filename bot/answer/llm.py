@@ -1,0 +1,340 @@
+"""The one place that talks to the chat model, through any OpenAI-compatible endpoint.
+
+Retries with backoff (429, 5xx, dropped connections, honouring Retry-After) are left to the
+official client, which already does them well. What this module adds is the translation of every
+failure into an ``LLMError`` whose message is one line a user can act on (which host, which
+setting to change) and can never leak the API key, because these messages are shown verbatim in
+Discord replies and the REPL.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+from collections.abc import AsyncIterator
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import openai
+
+from bot.settings import Settings
+
+ErrorKind = Literal[
+    "connection",
+    "timeout",
+    "auth",
+    "not_found",
+    "rate_limit",
+    "server",
+    "request",
+    "malformed",
+    "empty",
+    "refused",
+    "config",
+]
+
+_DEFAULT_BASE_URL = "https://api.openai.com/v1"
+# Keyless local servers (Ollama, llama.cpp, vLLM) ignore the key, but the client insists on one.
+_PLACEHOLDER_KEY = "not-needed"
+_MAX_DETAIL_CHARS = 160
+_DROPPED = "connection dropped mid-reply"
+
+
+class LLMError(Exception):
+    """A model call failed; ``str()`` is one secret-free line meant for the user."""
+
+    def __init__(self, message: str, *, kind: ErrorKind, status: int | None = None) -> None:
+        super().__init__(message)
+        self.kind: ErrorKind = kind
+        self.status = status
+
+
+def endpoint_host(base_url: str | None) -> str:
+    """``host:port`` of the endpoint; userinfo and path are dropped so no secret can slip out."""
+    parts = urlsplit(base_url or _DEFAULT_BASE_URL)
+    host = parts.hostname or "?"
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    port = port or (443 if parts.scheme == "https" else 80)
+    return f"{host}:{port}"
+
+
+def describe_endpoint(settings: Settings) -> str:
+    """One line for logs and the REPL banner: which model at which host, never a credential."""
+    return f"model {settings.model} at {endpoint_host(settings.openai_base_url)}"
+
+
+class LLM:
+    """A chat model reached through ``openai.AsyncOpenAI``; every failure is an ``LLMError``."""
+
+    def __init__(self, settings: Settings, *, client: openai.AsyncOpenAI | None = None) -> None:
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
+        if not key and not settings.openai_base_url:
+            raise LLMError(
+                "no model is configured: set OPENAI_API_KEY (for OpenAI) or OPENAI_BASE_URL "
+                "(for a local OpenAI-compatible server)",
+                kind="config",
+            )
+        self.settings = settings
+        self.host = endpoint_host(settings.openai_base_url)
+        self._key = key
+        self._client = client or openai.AsyncOpenAI(
+            base_url=settings.openai_base_url or None,
+            api_key=key or _PLACEHOLDER_KEY,
+            timeout=settings.llm_timeout_s,
+            max_retries=settings.llm_max_retries,
+        )
+
+    @property
+    def description(self) -> str:
+        return describe_endpoint(self.settings)
+
+    async def aclose(self) -> None:
+        """Close the HTTP connection pool; left to the garbage collector it outlives the loop."""
+        await self._client.close()
+
+    async def __aenter__(self) -> LLM:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def stream(
+        self, messages: list[dict[str, Any]], *, max_tokens: int | None = None
+    ) -> AsyncIterator[str]:
+        """Yield the reply's text deltas in order.
+
+        Leading whitespace-only deltas are held back until real text arrives, so an empty reply
+        is reported as an error before the caller has shown anything.
+        """
+        try:
+            response = await self._client.chat.completions.create(
+                model=self.settings.model,
+                messages=messages,  # type: ignore[arg-type]
+                max_tokens=max_tokens or self.settings.answer_max_tokens,
+                temperature=self.settings.temperature,
+                stream=True,
+            )
+        except Exception as exc:
+            raise self._translate(exc) from None
+
+        held = ""
+        started = False
+        finish: str | None = None
+        try:
+            async for chunk in response:
+                choices = getattr(chunk, "choices", None)
+                if choices is None:
+                    raise self._malformed()
+                for choice in choices:
+                    if getattr(choice, "index", 0) != 0:
+                        continue
+                    delta = getattr(getattr(choice, "delta", None), "content", None)
+                    if delta:
+                        if started:
+                            yield delta
+                        elif delta.strip():
+                            started = True
+                            yield held + delta
+                        else:
+                            held += delta
+                    finish = getattr(choice, "finish_reason", None) or finish
+        except LLMError:
+            raise
+        except Exception as exc:
+            raise self._translate(exc, mid_stream=True) from None
+        finally:
+            await response.close()
+
+        if finish is None:
+            # Every OpenAI-compatible server ends a stream with a finish_reason; without one the
+            # text may be cut mid-sentence, and a half answer must not pass for a whole one.
+            raise self._malformed("it ended before the reply was finished")
+        if finish == "content_filter":
+            raise LLMError(
+                f"the model at {self.host} refused to answer (content filter)", kind="refused"
+            )
+        if not started:
+            raise self._empty()
+
+    async def complete(
+        self, messages: list[dict[str, Any]], *, max_tokens: int | None = None
+    ) -> str:
+        """The whole reply at once, for short internal calls such as condensing a follow-up."""
+        try:
+            completion = await self._client.chat.completions.create(
+                model=self.settings.model,
+                messages=messages,  # type: ignore[arg-type]
+                max_tokens=max_tokens or self.settings.answer_max_tokens,
+                temperature=self.settings.temperature,
+            )
+            choices = completion.choices
+            if not isinstance(choices, list):
+                raise self._malformed()
+            text = choices[0].message.content if choices else None
+            finish = choices[0].finish_reason if choices else None
+        except LLMError:
+            raise
+        except Exception as exc:
+            raise self._translate(exc) from None
+        if finish == "content_filter":
+            raise LLMError(
+                f"the model at {self.host} refused to answer (content filter)", kind="refused"
+            )
+        if not text or not text.strip():
+            raise self._empty()
+        return text
+
+    # -- error translation ----------------------------------------------------------------------
+
+    def _malformed(self, why: str | None = None) -> LLMError:
+        if why:  # cut short: usually a restarted or overloaded server, so retrying helps
+            advice = f" ({why}); try again"
+        else:  # unreadable: usually not an OpenAI-compatible server at all
+            advice = "; check that OPENAI_BASE_URL points at an OpenAI-compatible server"
+        return LLMError(
+            f"the model endpoint at {self.host} sent a malformed stream{advice}", kind="malformed"
+        )
+
+    def _empty(self) -> LLMError:
+        return LLMError(
+            f"the model {self.settings.model} at {self.host} returned an empty reply; try again",
+            kind="empty",
+        )
+
+    def _translate(self, exc: BaseException, *, mid_stream: bool = False) -> LLMError:
+        s = self.settings
+        host = self.host
+        if isinstance(exc, openai.APITimeoutError):
+            return LLMError(
+                f"the model at {host} did not answer within {s.llm_timeout_s:g} s; try again, "
+                "or raise PANELIST_LLM_TIMEOUT_S for a slow model",
+                kind="timeout",
+            )
+        if isinstance(exc, openai.APIConnectionError):
+            reason = _connection_reason(exc)
+            if mid_stream or reason == _DROPPED:
+                return self._malformed("the connection dropped before the reply was finished")
+            return LLMError(
+                f"cannot reach the model endpoint at {host} ({reason}); "
+                "check OPENAI_BASE_URL and that the server is running",
+                kind="connection",
+            )
+        if isinstance(exc, openai.APIStatusError):
+            return self._translate_status(exc)
+        if isinstance(exc, ValueError | openai.APIResponseValidationError | openai.APIError):
+            # json.JSONDecodeError for garbage in an SSE line, APIError for an in-stream error event
+            return self._malformed()
+        return LLMError(
+            f"the call to the model at {host} failed ({type(exc).__name__})", kind="server"
+        )
+
+    def _translate_status(self, exc: openai.APIStatusError) -> LLMError:
+        s = self.settings
+        host = self.host
+        status = exc.status_code
+        detail = self._detail(exc)
+        attempts = _attempts(exc, s.llm_max_retries)
+        tried = f" after {attempts} attempts" if attempts > 1 else ""
+        if status in (401, 403):
+            return LLMError(
+                f"the model endpoint at {host} rejected the API key (HTTP {status}); "
+                "check OPENAI_API_KEY",
+                kind="auth",
+                status=status,
+            )
+        if status == 404:
+            if "model" in detail.lower() or getattr(exc, "code", None) == "model_not_found":
+                return LLMError(
+                    f"model {s.model!r} was not found at {host} (HTTP 404); set PANELIST_MODEL "
+                    "to a model that endpoint serves",
+                    kind="not_found",
+                    status=status,
+                )
+            return LLMError(
+                f"the endpoint at {host} answered HTTP 404 for model {s.model!r}; check "
+                "OPENAI_BASE_URL (it usually ends in /v1) and PANELIST_MODEL",
+                kind="not_found",
+                status=status,
+            )
+        if status == 429:
+            if getattr(exc, "code", None) == "insufficient_quota":
+                return LLMError(
+                    f"the account behind the API key has no quota left at {host} (HTTP 429); "
+                    "check the plan and billing",
+                    kind="rate_limit",
+                    status=status,
+                )
+            return LLMError(
+                f"the model endpoint at {host} is rate-limiting requests (HTTP 429){tried}; "
+                "wait a minute and try again",
+                kind="rate_limit",
+                status=status,
+            )
+        if status >= 500:
+            return LLMError(
+                f"the model endpoint at {host} failed with HTTP {status}{tried}; try again later",
+                kind="server",
+                status=status,
+            )
+        suffix = f": {detail}" if detail else ""
+        return LLMError(
+            f"the model endpoint at {host} refused the request (HTTP {status}{suffix})",
+            kind="request",
+            status=status,
+        )
+
+    def _detail(self, exc: openai.APIStatusError) -> str:
+        """The server's own error message, made one line, short, and free of the key."""
+        body = exc.body
+        message = body.get("message") if isinstance(body, dict) else body
+        if message is None:
+            return ""
+        text = message if isinstance(message, str) else json.dumps(message)
+        return redact(" ".join(text.split()), self._key)[:_MAX_DETAIL_CHARS]
+
+
+_KEYLIKE = re.compile(r"\b(sk|rk|pk)-[A-Za-z0-9_\-*]{6,}")
+
+
+def redact(text: str, key: str) -> str:
+    """Remove the key (and anything shaped like an OpenAI key) from server-supplied text."""
+    if key:
+        text = text.replace(key, "***")
+    return _KEYLIKE.sub("***", text)
+
+
+def _attempts(exc: openai.APIStatusError, max_retries: int) -> int:
+    """How many requests were really made: the client stamps its retry count on each request."""
+    try:
+        return int(exc.response.request.headers.get("x-stainless-retry-count", "")) + 1
+    except (ValueError, AttributeError):
+        return max_retries + 1
+
+
+def _connection_reason(exc: BaseException) -> str:
+    """Why a connection failed, in words, from the exception chain."""
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if isinstance(cur, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(cur, socket.gaierror):
+            return "host name not found"
+        text = str(cur).lower()
+        if "peer closed connection" in text or "incomplete" in text:
+            return _DROPPED
+        if "connection refused" in text or "connect call failed" in text:
+            return "connection refused"
+        if "name or service not known" in text or "nodename nor servname" in text:
+            return "host name not found"
+        if "certificate" in text or "ssl" in text:
+            return "TLS handshake failed"
+        cur = cur.__cause__ or cur.__context__
+    return "connection failed"

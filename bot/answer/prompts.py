@@ -1,0 +1,149 @@
+"""Messages for the model, from the templates in ``prompts/``.
+
+Layout (the injection defence, layer 2): the system message holds only voice, rules and a canary;
+excerpts travel in their own message between per-request random boundary markers, after any
+boundary or role markers inside them have been defused; the question and the rules come last.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from string import Template
+
+from bot.answer.excerpt import Excerpt
+from bot.timefmt import hms
+from bot.tokens import count_tokens, truncate_tokens
+
+PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
+NOT_COVERED = "NOT_COVERED"
+
+# Sequences that could close our boundary or pose as a chat role inside transcript text. They are
+# rare in speech, so defusing them costs nothing in quotability; the look-alikes keep them readable.
+_DEFUSE = [
+    (re.compile(r"<<<|>>>"), lambda m: "‹‹‹" if m.group() == "<<<" else "›››"),
+    (re.compile(r"<\|[^|>]{0,40}\|>"), lambda m: "‹" + m.group()[2:-2] + "›"),
+    (re.compile(r"\[/?(INST|SYS)\]", re.I), lambda m: "(" + m.group()[1:-1] + ")"),
+    (
+        re.compile(r"(?im)^(\s*)(system|assistant|developer)(\s*):"),
+        lambda m: f"{m[1]}{m[2]}{m[3]} -",
+    ),
+]
+
+
+@cache
+def template(name: str) -> Template:
+    return Template((PROMPTS_DIR / f"{name}.md").read_text(encoding="utf-8"))
+
+
+def defuse(text: str) -> str:
+    for pattern, repl in _DEFUSE:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def excerpt_header(ex: Excerpt) -> str:
+    c = ex.chunk
+    bits = [c.title]
+    if c.speakers:
+        bits.append(", ".join(c.speakers))
+    if c.start is not None:
+        bits.append(hms(c.start) or "")
+    return f"[{ex.n}] " + " — ".join(bits)
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    question: str
+    answer: str
+
+
+@dataclass(slots=True)
+class BuiltPrompt:
+    messages: list[dict[str, str]]
+    system: str
+    canary: str
+    excerpts: list[Excerpt]  # the ones that fit the budget, numbered as the model sees them
+    tokens: int
+
+
+def system_message(persona: str | None, canary: str, strict: bool) -> str:
+    voice = (
+        template("persona_speaker").substitute(speaker=persona)
+        if persona
+        else template("persona_panel").template
+    ).strip()
+    text = template("system").substitute(persona=voice, canary=canary).strip()
+    if strict:
+        text += "\n" + template("system_strict").template.rstrip()
+    return text
+
+
+def history_block(history: Sequence[Turn], max_tokens: int) -> str:
+    if not history:
+        return ""
+    lines = ["Conversation so far (for context; the excerpts are the only source of facts):"]
+    for turn in history:
+        lines.append(f"User: {truncate_tokens(turn.question, 120)}")
+        lines.append(f"You: {truncate_tokens(turn.answer, 200)}")
+    text = "\n".join(lines)
+    while count_tokens(text) > max_tokens and len(lines) > 3:
+        del lines[1:3]
+        text = "\n".join(lines)
+    return text + "\n"
+
+
+def build_prompt(
+    question: str,
+    excerpts: Sequence[Excerpt],
+    *,
+    persona: str | None,
+    history: Sequence[Turn] = (),
+    strict: bool = False,
+    budget_tokens: int,
+) -> BuiltPrompt:
+    """Fit as many excerpts (best first) as the token budget allows after rules and question."""
+    canary = "cnry-" + secrets.token_hex(8)
+    boundary = "EXCERPTS-" + secrets.token_hex(6)
+    system = system_message(persona, canary, strict)
+    hist = history_block(history, max(200, budget_tokens // 6))
+    final = template("question").substitute(history=hist, question=question).strip()
+    fixed = count_tokens(system) + count_tokens(final) + 60
+    kept: list[Excerpt] = []
+    parts: list[str] = []
+    used = fixed
+    for ex in excerpts:
+        block = f"{excerpt_header(ex)}\n{defuse(ex.chunk.text)}\n"
+        cost = count_tokens(block)
+        if used + cost > budget_tokens and kept:
+            break
+        kept.append(ex)
+        parts.append(block)
+        used += cost
+    body = template("excerpts").substitute(
+        count=len(kept), boundary=boundary, excerpts="\n".join(parts).strip()
+    )
+    messages = [
+        {"role": "system", "content": system},
+        {"role": "user", "content": body},
+        {"role": "user", "content": final},
+    ]
+    return BuiltPrompt(messages, system, canary, kept, used)
+
+
+def condense_messages(question: str, history: Sequence[Turn]) -> list[dict[str, str]]:
+    hist = "\n".join(
+        f"User: {truncate_tokens(t.question, 120)}\nAssistant: {truncate_tokens(t.answer, 150)}"
+        for t in history
+    )
+    return [
+        {"role": "system", "content": "You rewrite follow-up questions. Output only the question."},
+        {
+            "role": "user",
+            "content": template("condense").substitute(history=hist, question=question),
+        },
+    ]

@@ -1,0 +1,1 @@
+"""Measurements anyone can rerun: retrieval, answers, injection resistance, speed."""

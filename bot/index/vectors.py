@@ -1,0 +1,152 @@
+"""Chroma, embedded (``PersistentClient`` under the data dir) or a server (``CHROMA_HOST``)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.index.embed import collection_name
+from bot.ingest.chunk_types import Chunk
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+class VectorStoreError(Exception):
+    """Chroma is unreachable or unusable; one line for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class DenseMatch:
+    id: str
+    similarity: float  # cosine similarity, 1 = identical direction
+
+
+def speaker_key(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
+    meta: dict[str, Any] = {"source": chunk.source}
+    if chunk.speakers:
+        meta["speakers"] = [speaker_key(s) for s in chunk.speakers]
+    if chunk.flags:
+        meta["flags"] = list(chunk.flags)
+    return meta
+
+
+def where_clause(source: str | None, speaker: str | None) -> dict[str, Any] | None:
+    parts: list[dict[str, Any]] = []
+    if source:
+        parts.append({"source": source})
+    if speaker:
+        parts.append({"speakers": {"$contains": speaker_key(speaker)}})
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
+class VectorStore:
+    def __init__(self, settings: Settings, embedder_key: str) -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        try:
+            if settings.chroma_host:
+                self.where = f"Chroma server at {settings.chroma_host}:{settings.chroma_port}"
+                self._client = chromadb.HttpClient(
+                    host=settings.chroma_host,
+                    port=settings.chroma_port,
+                    ssl=settings.chroma_ssl,
+                    settings=chroma_settings,
+                )
+            else:
+                path = Path(settings.data_dir) / "chroma"
+                self.where = f"embedded Chroma at {path}"
+                path.mkdir(parents=True, exist_ok=True)
+                self._client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+            self._col = self._client.get_or_create_collection(
+                collection_name(embedder_key),
+                metadata={"hnsw:space": "cosine", "embedder": embedder_key},
+                embedding_function=None,
+            )
+        except Exception as exc:  # chromadb raises many types (httpx, ValueError, its own)
+            raise VectorStoreError(
+                f"cannot open {self._describe(settings)}: {_short(exc)}"
+            ) from None
+        self._max_batch = max(1, min(self._client.get_max_batch_size(), 2000))
+
+    @staticmethod
+    def _describe(settings: Settings) -> str:
+        if settings.chroma_host:
+            return f"the Chroma server at {settings.chroma_host}:{settings.chroma_port}"
+        return f"the embedded Chroma store under {settings.data_dir}"
+
+    def count(self) -> int:
+        return self._col.count()
+
+    def all_ids(self) -> set[str]:
+        ids: set[str] = set()
+        offset = 0
+        while True:
+            got = self._col.get(include=[], limit=5000, offset=offset)["ids"]
+            ids.update(got)
+            if len(got) < 5000:
+                return ids
+            offset += len(got)
+
+    def upsert(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        for i in range(0, len(chunks), self._max_batch):
+            part = chunks[i : i + self._max_batch]
+            self._col.upsert(
+                ids=[c.id for c in part],
+                embeddings=vectors[i : i + len(part)],
+                metadatas=[chunk_metadata(c) for c in part],
+            )
+
+    def existing(self, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for i in range(0, len(ids), self._max_batch):
+            found.update(self._col.get(ids=list(ids[i : i + self._max_batch]), include=[])["ids"])
+        return found
+
+    def delete(self, ids: Sequence[str]) -> None:
+        ids = list(ids)
+        for i in range(0, len(ids), self._max_batch):
+            self._col.delete(ids=ids[i : i + self._max_batch])
+
+    def query(
+        self,
+        vector: np.ndarray,
+        n: int,
+        *,
+        source: str | None = None,
+        speaker: str | None = None,
+    ) -> list[DenseMatch]:
+        total = self._col.count()
+        if total == 0:
+            return []
+        res = self._col.query(
+            query_embeddings=[vector],
+            n_results=min(n, total),
+            where=where_clause(source, speaker),
+            include=["distances"],
+        )
+        return [
+            DenseMatch(id=i, similarity=1.0 - float(d))
+            for i, d in zip(res["ids"][0], res["distances"][0], strict=True)
+        ]
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]

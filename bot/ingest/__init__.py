@@ -1,0 +1,1 @@
+"""Transcript files → segments (parse) → token-aware chunks (chunk)."""

@@ -1,0 +1,21 @@
+"""Fallback for text no other parser recognises: one segment per blank-line-separated paragraph.
+
+Refusing an unknown file would leave the user with nothing to search; indexing paragraphs keeps
+every word quotable, and the warning tells the ingest report that no times or speakers came out.
+"""
+
+from __future__ import annotations
+
+from bot.ingest.formats._text import paragraphs, segment
+from bot.ingest.segment import ParseResult, Segment
+
+WARNING = "unrecognised transcript format; indexed as plain paragraphs"
+
+
+def parse(text: str, *, default_speaker: str | None = None) -> ParseResult:
+    segments: list[Segment] = []
+    for para in paragraphs(text):
+        seg = segment(text, para[0].start, para[-1].end, speaker=default_speaker)
+        if seg:
+            segments.append(seg)
+    return ParseResult(format="plain", segments=segments, warnings=[WARNING])

@@ -1,0 +1,73 @@
+"""WebVTT captions: cues with ``[HH:]MM:SS.mmm --> …`` timings and ``<v Speaker>`` voice tags.
+
+Each cue becomes one segment per run of tag-free text (see ``_cues``), each with the cue's times
+and the voice in force there; ``<v.class Name>`` works like ``<v Name>``. Character
+references are left as written (``&amp;`` stays ``&amp;``): unescaping would change the text and
+break the slice; it is rare in speech captions and still readable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from bot.ingest.formats._cues import cue_segments
+from bot.ingest.formats._text import Line, paragraphs, seconds, trim
+from bot.ingest.formats.names import Names
+from bot.ingest.segment import ParseResult, Segment
+
+_TS = r"(?:(\d+):)?(\d{2}):(\d{2})\.(\d{3})"
+TIMING = re.compile(rf"[ \t]*{_TS}[ \t]+-->[ \t]+{_TS}(?=[ \t]|$)")
+_TAG = re.compile(r"<[^>\n]*>")
+_VOICE = re.compile(r"<v(?:\.[^\s>]*)?[ \t]+([^>]*)>")
+_SKIP_BLOCK = re.compile(r"(?:NOTE|STYLE|REGION)(?:[ \t]|$)")
+
+
+def parse(
+    text: str,
+    *,
+    participants: Sequence[str] = (),
+    default_speaker: str | None = None,
+    aliases: Mapping[str, str] | None = None,
+) -> ParseResult:
+    names = Names(participants, aliases)
+    segments: list[Segment] = []
+    warnings: list[str] = []
+    bad = 0
+    for n, block in enumerate(paragraphs(text)):
+        a, b = trim(text, block[0].start, block[0].end)
+        header = n == 0 and text.startswith("WEBVTT", a)
+        if not header and _SKIP_BLOCK.match(text, a, b):
+            continue
+        # A cue is [identifier] timing payload…; the header block only holds a cue when a
+        # careless writer left out the blank line after "WEBVTT".
+        found = _timing(text, block if header else block[:2])
+        if found is None:
+            bad += 0 if header else 1
+            continue
+        at, m = found
+        t0, t1 = seconds(*m.group(1, 2, 3, 4)), seconds(*m.group(5, 6, 7, 8))
+        if block[at + 1 :]:
+            segments.extend(
+                cue_segments(
+                    text,
+                    block[at + 1 :],
+                    t0,
+                    t1,
+                    names=names,
+                    speaker=default_speaker,
+                    tag=_TAG,
+                    voice=_VOICE,
+                )
+            )
+    if bad:
+        warnings.append(f"{bad} block(s) without a cue timing line skipped")
+    return ParseResult(format="webvtt", segments=segments, warnings=warnings)
+
+
+def _timing(text: str, lines: Sequence[Line]) -> tuple[int, re.Match[str]] | None:
+    for i, line in enumerate(lines):
+        m = TIMING.match(text, line.start, line.end)
+        if m:
+            return i, m
+    return None

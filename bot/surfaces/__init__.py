@@ -1,0 +1,1 @@
+"""Thin front ends (CLI, REPL, Discord) over the one answer path."""

@@ -1,0 +1,324 @@
+"""The ``panelist`` command line (also ``python -m bot``). Thin: parse, call, render.
+
+Heavy imports (torch, chromadb, openai) happen inside commands so ``--help`` stays instant.
+Every failure a user can fix prints one line to stderr and exits 1; usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from bot.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(
+    name="panelist",
+    help="Ask recorded discussions questions; answers quote them with verified citations.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+eval_app = typer.Typer(
+    help="Measure retrieval, answers and injection resistance.", no_args_is_help=True
+)
+app.add_typer(eval_app, name="eval")
+
+T = TypeVar("T")
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Store and indexes (default: PANELIST_DATA_DIR or ./data)."),
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+
+
+def fail(message: str, code: int = 1) -> None:
+    from bot.surfaces.console import err
+
+    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def friendly_errors() -> Iterator[None]:
+    """Known errors → one line and exit 1; anything else → a generic line, details at DEBUG."""
+    try:
+        yield
+    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        raise
+    except SettingsError as exc:
+        fail(str(exc))
+    except Exception as exc:
+        from bot.errors import USER_ERRORS, user_message
+
+        if not isinstance(exc, USER_ERRORS):
+            logging.getLogger("panelist").debug("unexpected error", exc_info=True)
+        fail(user_message(exc))
+
+
+def settings_for(data_dir: Path | None) -> Settings:
+    settings = load_settings(data_dir=data_dir)
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
+    return settings
+
+
+def emit_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def with_store(data_dir: Path | None, fn: Callable[..., T], **kw: Any) -> T:
+    from bot.index.store import Store
+
+    with friendly_errors():
+        store = Store(settings_for(data_dir), **kw)
+        try:
+            return fn(store)
+        finally:
+            store.close()
+
+
+# --- ingest ------------------------------------------------------------------------------------
+@app.command()
+def ingest(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders (default: seeds/).")
+    ] = None,
+    prune: Annotated[bool, typer.Option(help="Remove sources whose files are gone.")] = False,
+    rebuild: Annotated[
+        bool, typer.Option(help="Drop the index and re-embed everything (e.g. new model).")
+    ] = False,
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Index transcripts (.txt, .vtt, .srt): parse, chunk, embed, store. Safe to rerun."""
+    from bot.index.ingest import FileResult
+    from bot.index.ingest import ingest as run_ingest
+    from bot.surfaces.console import err, out, progress
+
+    def show(r: FileResult) -> None:
+        if as_json:
+            return
+        colour = {"failed": "red", "unchanged": "dim", "pruned": "yellow"}.get(r.status, "green")
+        detail = r.message or f"{r.chunks} chunks" + (f", {r.format}" if r.format else "")
+        out.print(f"[{colour}]{r.status:>9}[/] {r.source}  [dim]{detail}[/]", highlight=False)
+        for w in r.warnings:
+            err.print(f"[yellow]warning:[/] {r.source}: {w}", highlight=False)
+
+    def run(store: Any) -> Any:
+        targets = paths or [store.settings.seeds_dir]
+        with progress("embedding") as hooks:
+            return run_ingest(store, targets, prune=prune, progress=hooks, on_file=show)
+
+    report = with_store(data_dir, run, rebuild=rebuild)
+    if as_json:
+        emit_json(
+            {
+                "files": [
+                    {k: getattr(f, k) for k in f.__slots__}  # type: ignore[attr-defined]
+                    for f in report.files
+                ],
+                "orphans_removed": report.orphans_removed,
+                "seconds": round(report.seconds, 3),
+            }
+        )
+    else:
+        ok = sum(1 for f in report.files if f.status != "failed")
+        out.print(f"[dim]{ok} ok, {len(report.failed)} failed in {report.seconds:.1f}s[/]")
+    if report.failed:
+        if not as_json:
+            for f in report.failed:
+                err.print(f"[bold red]error:[/] {f.message}", highlight=False)
+        raise typer.Exit(1)
+
+
+# --- search ------------------------------------------------------------------------------------
+@app.command()
+def search(
+    query: Annotated[str | None, typer.Argument(help="What to look for.")] = None,
+    k: Annotated[int, typer.Option("-k", "--top", min=1, max=100, help="Hits to return.")] = 5,
+    source: Annotated[str | None, typer.Option(help="Only this source (file name).")] = None,
+    speaker: Annotated[str | None, typer.Option(help="Only passages with this speaker.")] = None,
+    batch: Annotated[
+        Path | None, typer.Option(help="File with one question per line (JSON lines out).")
+    ] = None,
+    mode: Annotated[str, typer.Option(help="hybrid | dense | lexical")] = "hybrid",
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Find the passages that best match a question (hybrid dense + BM25)."""
+    from bot.retrieve.hit import hit_json
+    from bot.retrieve.search import QueryError, Retriever
+
+    if (query is None) == (batch is None):
+        fail("give a question or --batch FILE (not both)", 2)
+    if mode not in ("hybrid", "dense", "lexical"):
+        fail("--mode must be hybrid, dense or lexical", 2)
+
+    def run(store: Any) -> None:
+        retriever = Retriever(store)
+        if batch is not None:
+            try:
+                lines = batch.read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError) as exc:
+                raise QueryError(f"cannot read {batch}: {type(exc).__name__}") from None
+            for line in lines:
+                if not line.strip():
+                    continue
+                try:
+                    hits = retriever.search(
+                        line,
+                        k,
+                        source=source,
+                        speaker=speaker,
+                        mode=mode,  # type: ignore[arg-type]
+                    )
+                    emit_json([hit_json(h) for h in hits])
+                except QueryError as exc:
+                    emit_json({"error": str(exc), "question": line[:200]})
+            return
+        hits = retriever.search(
+            query or "",
+            k,
+            source=source,
+            speaker=speaker,
+            mode=mode,  # type: ignore[arg-type]
+        )
+        if as_json:
+            emit_json([hit_json(h) for h in hits])
+        else:
+            render_hits(hits)
+
+    with_store(data_dir, run)
+
+
+def render_hits(hits: list[Any]) -> None:
+    from rich.markup import escape
+
+    from bot.surfaces.console import out
+    from bot.timefmt import hms
+
+    if not hits:
+        out.print("[dim]no matching passages[/]")
+    for i, h in enumerate(hits, 1):
+        c = h.chunk
+        when = hms(c.start) or "—"
+        who = ", ".join(c.speakers) or "unknown speaker"
+        out.print(
+            f"[bold]{i}. {escape(c.title)}[/]  [cyan]{when}[/]  {escape(who)}  "
+            f"[dim]{c.source}:{c.char_start}-{c.char_end} score {h.score:.4f}[/]",
+            highlight=False,
+        )
+        text = " ".join(c.text.split())
+        out.print(escape(text[:600] + ("…" if len(text) > 600 else "")), highlight=False)
+        out.print()
+
+
+# --- sources -----------------------------------------------------------------------------------
+@app.command()
+def sources(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
+    """List the indexed discussions with titles, dates and participants."""
+    from bot.surfaces.console import out
+
+    def run(store: Any) -> list[Any]:
+        return store.catalog.sources()
+
+    recs = with_store(data_dir, run)
+    if as_json:
+        emit_json(
+            [
+                {
+                    "source": r.source,
+                    "title": r.title,
+                    "show": r.show,
+                    "date": r.date,
+                    "participants": list(r.participants),
+                    "url": r.url,
+                    "format": r.format,
+                    "chunks": r.n_chunks,
+                }
+                for r in recs
+            ]
+        )
+        return
+    if not recs:
+        out.print("[dim]nothing indexed yet: run `panelist ingest`[/]")
+    for r in recs:
+        date = f" ({r.date})" if r.date else ""
+        out.print(f"[bold]{r.title}[/]{date}  [dim]{r.source}, {r.n_chunks} chunks[/]")
+        if r.participants:
+            out.print(f"  {', '.join(r.participants)}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)
+
+
+# --- eval --------------------------------------------------------------------------------------
+QaFile = Annotated[Path, typer.Option("--qa", help="QA file (JSONL).")]
+
+
+@eval_app.command("retrieval")
+def eval_retrieval(
+    qa: QaFile = Path("eval/dev_qa.jsonl"),
+    k: Annotated[int, typer.Option("-k", min=1, max=100)] = 5,
+    min_recall: Annotated[
+        float | None, typer.Option(help="Exit 1 if hybrid recall@k is below this.")
+    ] = None,
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """recall@k and MRR for dense-only, BM25-only and hybrid retrieval."""
+    from bot.eval.qa import load_qa
+    from bot.eval.retrieval import evaluate
+    from bot.retrieve.search import Retriever
+    from bot.surfaces.console import out
+
+    def run(store: Any) -> Any:
+        qas = load_qa(qa, store.settings.seeds_dir)
+        return qas, evaluate(Retriever(store), qas, k)
+
+    qas, results = with_store(data_dir, run)
+    answerable = sum(1 for q in qas if q.answerable)
+    if as_json:
+        emit_json(
+            {
+                "k": k,
+                "questions": len(qas),
+                "answerable": answerable,
+                "modes": {
+                    m: {
+                        "recall": round(r.recall, 4),
+                        "mrr": round(r.mrr, 4),
+                        "misses": r.misses,
+                        "top_similarity_answerable": r.top_similarity_answerable,
+                        "top_similarity_unanswerable": r.top_similarity_unanswerable,
+                    }
+                    for m, r in results.items()
+                },
+            }
+        )
+    else:
+        from rich.table import Table
+
+        table = Table(title=f"retrieval on {qa} ({answerable} answerable of {len(qas)})")
+        for col in ("mode", f"recall@{k}", "MRR", "misses"):
+            table.add_column(col)
+        for m, r in results.items():
+            table.add_row(m, f"{r.recall:.3f}", f"{r.mrr:.3f}", " ".join(r.misses[:12]))
+        out.print(table)
+    if min_recall is not None and results["hybrid"].recall < min_recall:
+        fail(f"hybrid recall@{k} {results['hybrid'].recall:.3f} is below {min_recall}")
