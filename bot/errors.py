@@ -7,6 +7,7 @@ trace or a secret.
 
 from __future__ import annotations
 
+from bot.answer.llm import LLMError
 from bot.index.embed import EmbeddingError
 from bot.index.store import StoreMismatchError
 from bot.index.vectors import VectorStoreError
@@ -17,6 +18,7 @@ from bot.settings import SettingsError
 USER_ERRORS: tuple[type[Exception], ...] = (
     EmbeddingError,
     IngestError,
+    LLMError,
     QueryError,
     SettingsError,
     StoreMismatchError,

@@ -7,6 +7,7 @@ those are what users already export for other tools. Secrets are ``SecretStr`` s
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -95,9 +96,16 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Build settings, turning validation errors into one readable line."""
+    """Build settings, turning validation errors into one readable line.
+
+    ``PANELIST_ENV_FILE`` names the dotenv file (default ``.env``; empty for none, as tests use).
+    """
+    env_file = os.environ.get("PANELIST_ENV_FILE", ".env") or None
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+        return Settings(
+            _env_file=env_file,  # type: ignore[call-arg]
+            **{k: v for k, v in overrides.items() if v is not None},
+        )
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err.get("loc", ())) or "settings"

@@ -33,7 +33,7 @@ def deep_link(url: str | None, seconds: float | None) -> str | None:
 
 
 def footnote_line(c: Citation, *, link: bool = True) -> str:
-    label = c.title
+    label = c.label or c.title
     if c.speaker:
         label += f" — {c.speaker}"
     when = hms(c.start)

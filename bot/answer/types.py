@@ -20,6 +20,7 @@ class Citation:
     char_start: int | None  # file_text[char_start:char_end] is the quoted passage
     char_end: int | None
     url: str | None = None  # deep link (with a time offset where the host supports one)
+    label: str | None = None  # short name of the discussion for footnotes ("No Priors")
 
 
 @dataclass(slots=True)

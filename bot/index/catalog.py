@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     title TEXT NOT NULL,
     text TEXT NOT NULL,
     pieces TEXT NOT NULL,
-    flags TEXT NOT NULL DEFAULT '[]'
+    flags TEXT NOT NULL DEFAULT '[]',
+    context TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS chunks_source ON chunks(source, seq);
 """
@@ -125,9 +126,10 @@ class Catalog:
 
     def iter_chunks(self) -> Iterator[Chunk]:
         cur = self._db.execute(
-            "SELECT id, source, title, text, pieces, flags FROM chunks ORDER BY source, seq"
+            "SELECT id, source, title, text, pieces, flags, context FROM chunks "
+            "ORDER BY source, seq"
         )
-        for cid, source, title, text, pieces, flags in cur:
+        for cid, source, title, text, pieces, flags, context in cur:
             yield Chunk(
                 id=cid,
                 source=source,
@@ -135,6 +137,7 @@ class Catalog:
                 text=text,
                 pieces=_pieces_from_json(pieces),
                 flags=tuple(json.loads(flags)),
+                context=context,
             )
 
     def replace_source(self, record: SourceRecord, chunks: Sequence[Chunk]) -> None:
@@ -142,7 +145,7 @@ class Catalog:
         with self._db:
             self._db.execute("DELETE FROM chunks WHERE source=?", (record.source,))
             self._db.executemany(
-                "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         c.id,
@@ -152,6 +155,7 @@ class Catalog:
                         c.text,
                         _pieces_to_json(c.pieces),
                         json.dumps(list(c.flags)),
+                        c.context,
                     )
                     for i, c in enumerate(chunks)
                 ],

@@ -11,14 +11,14 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.index.catalog import SourceRecord
 from bot.index.store import Store
 from bot.ingest.chunk import chunk_segments
 from bot.ingest.chunk_types import Chunk
-from bot.ingest.flags import instruction_like
+from bot.ingest.flags import INSTRUCTION_LIKE, instruction_like
 from bot.ingest.manifest import SourceMeta, load_manifest, meta_for
 from bot.ingest.parse import parse_transcript
 from bot.ingest.read import IngestError, read_transcript
@@ -26,7 +26,7 @@ from bot.ingest.read import IngestError, read_transcript
 log = logging.getLogger(__name__)
 
 TRANSCRIPT_SUFFIXES = {".txt", ".vtt", ".srt", ".md", ".text"}
-PIPELINE_VERSION = "1"  # bump when parsing/chunking changes what a file turns into
+PIPELINE_VERSION = "2"  # bump when parsing/chunking changes what a file turns into
 
 
 @dataclass(slots=True)
@@ -97,6 +97,14 @@ class Prepared:
     existed: bool
 
 
+def source_context(meta: SourceMeta) -> str:
+    names = [meta.cite_as] + [n for n in (meta.show,) if n and n != meta.cite_as]
+    text = " / ".join(names)
+    if meta.participants:
+        text += " with " + ", ".join(meta.participants)
+    return text
+
+
 def prepare_chunks(
     path: Path, text: str, entry: SourceMeta, chunk_tokens: int, overlap: int
 ) -> tuple[SourceMeta, list[Chunk], str, list[str]]:
@@ -113,12 +121,10 @@ def prepare_chunks(
         title=meta.title,
         max_tokens=chunk_tokens,
         overlap=overlap,
+        context=source_context(meta),
     )
     flagged = [
-        Chunk(c.id, c.source, c.title, c.text, c.pieces, ("instruction_like",))
-        if instruction_like(c.text)
-        else c
-        for c in chunks
+        replace(c, flags=(INSTRUCTION_LIKE,)) if instruction_like(c.text) else c for c in chunks
     ]
     return meta, flagged, parsed.format, list(parsed.warnings)
 
@@ -184,7 +190,7 @@ def ingest(
         todo = [c for c in chunks if c.id not in have]
         progress.advance(len(chunks) - len(todo))
         if todo:
-            vectors = store.embedder.embed_documents([c.text for c in todo], progress.advance)
+            vectors = store.embedder.embed_documents([c.index_text for c in todo], progress.advance)
             store.vectors.upsert(todo, vectors)
         record = SourceRecord(
             source=meta.file,

@@ -7,6 +7,7 @@ is rebuilt from the catalog when the catalog's generation changes (a few hundred
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 import bm25s
@@ -14,6 +15,7 @@ import numpy as np
 import Stemmer
 
 _stemmer = Stemmer.Stemmer("english")
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
 
 def _tokenize(texts: Sequence[str]) -> bm25s.tokenization.Tokenized:

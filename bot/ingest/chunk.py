@@ -68,15 +68,15 @@ def _hard_split(seg: Segment, a: int, b: int, max_tokens: int) -> Iterator[Segme
         text = text[cut:]
 
 
-def chunk_id(source: str, segments: Sequence[Segment]) -> str:
+def chunk_id(source: str, segments: Sequence[Segment], context: str = "") -> str:
     """Stable id: the same file content always yields the same ids (idempotent re-ingest)."""
-    h = hashlib.sha1(source.encode())
+    h = hashlib.sha1(f"{source}\x00{context}\x00".encode())
     for s in segments:
         h.update(f"{s.char_start}:{s.char_end}:{s.speaker or ''}:{s.text}\x00".encode())
     return f"{source}#{h.hexdigest()[:16]}"
 
 
-def build_chunk(source: str, title: str, segments: Sequence[Segment]) -> Chunk:
+def build_chunk(source: str, title: str, segments: Sequence[Segment], context: str = "") -> Chunk:
     pieces: list[Piece] = []
     offset = 0
     for s in segments:
@@ -84,7 +84,12 @@ def build_chunk(source: str, title: str, segments: Sequence[Segment]) -> Chunk:
         offset += len(s.text) + 1
     text = "\n".join(s.text for s in segments)
     return Chunk(
-        id=chunk_id(source, segments), source=source, title=title, text=text, pieces=tuple(pieces)
+        id=chunk_id(source, segments, context),
+        source=source,
+        title=title,
+        text=text,
+        pieces=tuple(pieces),
+        context=context,
     )
 
 
@@ -95,6 +100,7 @@ def chunk_segments(
     title: str,
     max_tokens: int = 160,
     overlap: int = 1,
+    context: str = "",
 ) -> list[Chunk]:
     units = [part for seg in segments for part in split_long_segment(seg, max_tokens)]
     sizes = [count_tokens(u.text) + 1 for u in units]
@@ -112,7 +118,10 @@ def chunk_segments(
                 break
             used += sizes[j]
             j += 1
-        chunks.append(build_chunk(source, title, units[i:j]))
+        part = units[i:j]
+        speakers = list(dict.fromkeys(u.speaker for u in part if u.speaker))
+        ctx = context + (f" — speaking: {', '.join(speakers)}" if speakers else "")
+        chunks.append(build_chunk(source, title, part, ctx))
         if j >= len(units):
             break
         i = max(i + 1, j - overlap)

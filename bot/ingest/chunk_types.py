@@ -30,6 +30,14 @@ class Chunk:
     text: str
     pieces: tuple[Piece, ...]
     flags: tuple[str, ...] = field(default=())  # e.g. ("instruction_like",): kept and quotable
+    # Which discussion and who is in it, e.g. "No Priors with Emad Mostaque, Sarah Guo". Indexed
+    # (embedded and BM25) with the text so "what did Yann say on the Davos panel" finds the right
+    # passages, but never quoted: it is not in the file.
+    context: str = ""
+
+    @property
+    def index_text(self) -> str:
+        return f"{self.context}\n{self.text}" if self.context else self.text
 
     @property
     def char_start(self) -> int:

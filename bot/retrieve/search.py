@@ -65,7 +65,7 @@ class Retriever:
                     generation=gen,
                     chunks=chunks,
                     row={c.id: i for i, c in enumerate(chunks)},
-                    lexical=LexicalIndex([c.text for c in chunks]),
+                    lexical=LexicalIndex([c.index_text for c in chunks]),
                     speakers=speakers,
                     sources={r.source: r.title for r in self.store.catalog.sources()},
                 )

@@ -208,7 +208,6 @@ class FakeDiscord:
         self.identified = asyncio.Event()
         self._conns: set[_Conn] = set()
         self._waiters: list[tuple[Callable[[Action], bool], asyncio.Future[Action]]] = []
-        self._gateway_waiters: list[asyncio.Future[None]] = []
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -221,9 +220,7 @@ class FakeDiscord:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0, shutdown_timeout=0.5)
         await site.start()
-        server = site._server
-        assert server is not None
-        self._port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._port = self._runner.addresses[0][1]
 
     async def stop(self) -> None:
         for conn in list(self._conns):

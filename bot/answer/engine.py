@@ -1,0 +1,369 @@
+"""The one answer path: question → retrieval → prompt → LLM (or extractive) → verified Answer.
+
+Every surface (CLI ``ask``, REPL, Discord) calls ``Engine.answer``; none re-implements retrieval,
+prompting, verification or output guarding. Blocking work (embedding, Chroma) runs in a thread so
+the Discord event loop never stalls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from bot.answer import extractive
+from bot.answer.excerpt import Excerpt
+from bot.answer.guards import OutputGuard, injection_score, sanitize_question
+from bot.answer.llm import LLM, LLMError
+from bot.answer.persona import restrict_to_speaker
+from bot.answer.prompts import NOT_COVERED, Turn, build_prompt, condense_messages
+from bot.answer.render import deep_link
+from bot.answer.types import Answer, Citation
+from bot.answer.verify import QuoteCheck, apply_checks, extract_quotes, verify_quotes
+from bot.index.store import Store
+from bot.retrieve.hit import Hit
+from bot.retrieve.search import QueryError, Retriever
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+OnText = Callable[[str], Awaitable[None] | None]
+
+REFUSAL = "I can only answer questions about what was said in the discussions."
+EXTRACTIVE_NOTICE = (
+    "Offline mode: these are the closest verbatim passages. Generated answers need an LLM "
+    "endpoint (set OPENAI_BASE_URL or OPENAI_API_KEY)."
+)
+PERSONA_NOTICE = "Simulated voice built only from {name}'s recorded words, not the real person."
+# Below these the passages are about something else (calibrated on eval/dev_qa.jsonl; see
+# docs/answers.md): dense similarity of the best passage, and the share of the question's content
+# words that the chosen extractive sentences contain.
+MIN_SIMILARITY = 0.30
+MIN_COVERAGE = 0.34
+STREAM_INTERVAL_S = 0.25
+_FOLLOW_UP = re.compile(
+    r"^(and|but|so|what about|how about|also|why)\b|\b(he|she|they|him|her|them|his|hers|their|"
+    r"it|that|this|those|these)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonaInfo:
+    name: str
+    sources: tuple[str, ...]  # titles of the discussions they speak in
+    passages: int
+
+
+class Engine:
+    def __init__(
+        self, settings: Settings, store: Store | None = None, llm: LLM | None = None
+    ) -> None:
+        self.settings = settings
+        self.store = store or Store(settings)
+        self.retriever = Retriever(self.store)
+        if llm is None and settings.llm_enabled:
+            llm = LLM(settings)
+        self.llm = llm
+
+    @property
+    def mode(self) -> str:
+        return "llm" if self.llm else "extractive"
+
+    async def aclose(self) -> None:
+        if self.llm:
+            await self.llm.aclose()
+        self.store.close()
+
+    # --- what there is to ask about ---------------------------------------------------------
+    def labels(self) -> dict[str, str]:
+        return {r.source: r.label for r in self.store.catalog.sources()}
+
+    def personas(self) -> list[PersonaInfo]:
+        labels = self.labels()
+        found: dict[str, dict[str, int]] = {}
+        for chunk in self.retriever.state().chunks:
+            for p in chunk.pieces:
+                if p.speaker:
+                    per = found.setdefault(p.speaker, {})
+                    per[chunk.source] = per.get(chunk.source, 0) + 1
+        return [
+            PersonaInfo(name, tuple(labels.get(s, s) for s in sorted(per)), sum(per.values()))
+            for name, per in sorted(found.items())
+        ]
+
+    def resolve_persona(self, name: str | None) -> str | None:
+        if not name:
+            return None
+        try:
+            return self.retriever.resolve_speaker(name)
+        except QueryError:
+            names = ", ".join(p.name for p in self.personas()) or "none (run `panelist ingest`)"
+            raise QueryError(f"unknown persona {name!r}; available: {names}") from None
+
+    # --- answering ---------------------------------------------------------------------------
+    async def answer(
+        self,
+        question: str,
+        *,
+        persona: str | None = None,
+        source: str | None = None,
+        history: Sequence[Turn] = (),
+        on_text: OnText | None = None,
+    ) -> Answer:
+        clean = sanitize_question(question, max_chars=self.settings.max_question_chars)
+        if clean.too_long:
+            raise QueryError(
+                f"the question is {clean.length} characters; the limit is "
+                f"{self.settings.max_question_chars}"
+            )
+        q = clean.text.strip()
+        if not q:
+            raise QueryError("the question is empty")
+        risk = injection_score(q)
+        if risk.signals:
+            log.info("question risk %.2f signals=%s", risk.score, ",".join(risk.signals))
+        speaker = await asyncio.to_thread(self.resolve_persona, persona)
+        source_name = await asyncio.to_thread(self.retriever.resolve_source, source)
+        history = list(history)[-self.settings.history_turns :]
+
+        query = await self._retrieval_query(q, history)
+        hits = await asyncio.to_thread(
+            self.retriever.search, query, self.settings.top_k, source=source_name, speaker=speaker
+        )
+        excerpts = self._excerpts(hits, speaker)
+        if not excerpts or not self._relevant(hits):
+            return self._not_covered(speaker, source_name)
+        if self.llm:
+            return await self._generate(q, excerpts, speaker, history, risk.strict, on_text)
+        return self._extract(query, excerpts, speaker, source_name)
+
+    async def _retrieval_query(self, q: str, history: Sequence[Turn]) -> str:
+        """A follow-up ("and what did he say about Europe?") needs the conversation to search."""
+        if not history or not _FOLLOW_UP.search(q):
+            return q
+        if self.llm:
+            try:
+                condensed = await self.llm.complete(condense_messages(q, history), max_tokens=80)
+                condensed = " ".join(condensed.split())[: self.settings.max_query_chars]
+                if condensed:
+                    return condensed
+            except LLMError as exc:
+                log.warning("condensing the follow-up failed (%s); searching with context", exc)
+        return f"{history[-1].question} {q}"[-self.settings.max_query_chars :]
+
+    @staticmethod
+    def _excerpts(hits: Sequence[Hit], speaker: str | None) -> list[Excerpt]:
+        chunks = [h.chunk for h in hits]
+        if speaker:
+            chunks = [c for c in (restrict_to_speaker(c, speaker) for c in chunks) if c]
+        return [Excerpt(i, c) for i, c in enumerate(chunks, 1)]
+
+    @staticmethod
+    def _relevant(hits: Sequence[Hit]) -> bool:
+        sims = [h.similarity for h in hits if h.similarity is not None]
+        return bool(sims) and max(sims) >= MIN_SIMILARITY
+
+    def _not_covered(self, persona: str | None, source: str | None) -> Answer:
+        scope = f" in {self.labels().get(source, source)}" if source else ""
+        who = f"{persona} didn't talk about that" if persona else "The discussions don't cover that"
+        return Answer(
+            text=f"{who}{scope}, as far as I can find. Try asking it another way.",
+            mode=self.mode,  # type: ignore[arg-type]
+            grounded=False,
+            persona=persona,
+            notice=EXTRACTIVE_NOTICE if not self.llm else None,
+        )
+
+    # --- LLM mode ----------------------------------------------------------------------------
+    async def _generate(
+        self,
+        q: str,
+        excerpts: list[Excerpt],
+        persona: str | None,
+        history: Sequence[Turn],
+        strict: bool,
+        on_text: OnText | None,
+    ) -> Answer:
+        assert self.llm is not None
+        budget = self.settings.context_window - self.settings.answer_max_tokens - 200
+        prompt = build_prompt(
+            q, excerpts, persona=persona, history=history, strict=strict, budget_tokens=budget
+        )
+        guard = OutputGuard.for_request(
+            system_prompt=prompt.system,
+            canary=prompt.canary,
+            sources=[e.chunk.text for e in prompt.excerpts],
+            refusal_text=REFUSAL,
+        )
+        raw = ""
+        shown = ""
+        last = 0.0
+        async for delta in self.llm.stream(
+            prompt.messages, max_tokens=self.settings.answer_max_tokens
+        ):
+            raw += delta
+            if guard.must_refuse or guard.check_partial(raw) == REFUSAL:
+                break
+            now = time.monotonic()
+            if on_text and now - last >= STREAM_INTERVAL_S:
+                display = safe_partial(raw, prompt.excerpts, guard)
+                if display and display != shown:
+                    shown = display
+                    last = now
+                    await _call(on_text, display)
+        return self._finish(raw, prompt.excerpts, persona, guard)
+
+    def _finish(
+        self, raw: str, excerpts: list[Excerpt], persona: str | None, guard: OutputGuard
+    ) -> Answer:
+        text = raw.strip()
+        if guard.must_refuse or guard.check(text).refused:
+            log.warning("output guard replaced a reply (leak of canary or system prompt)")
+            return Answer(REFUSAL, "llm", False, persona)
+        if text.strip(" .\"'`*").upper().startswith(NOT_COVERED):
+            return self._not_covered(persona, None)
+        checks = verify_quotes(text, excerpts)
+        dropped = sum(1 for c in checks if not c.verified)
+        if dropped:
+            log.info("removed %d unverifiable quote(s)", dropped)
+        text = apply_checks(text, checks, unverified="remove")
+        text, citations = number_citations(text, excerpts, self.labels_and_urls())
+        if not citations:
+            return self._not_covered(persona, None)
+        result = guard.check(text)
+        if result.refused:
+            return Answer(REFUSAL, "llm", False, persona)
+        notice = PERSONA_NOTICE.format(name=persona) if persona else None
+        return Answer(result.text, "llm", True, persona, citations, notice)
+
+    def labels_and_urls(self) -> dict[str, tuple[str, str, str | None]]:
+        return {r.source: (r.title, r.label, r.url) for r in self.store.catalog.sources()}
+
+    # --- extractive mode ---------------------------------------------------------------------
+    def _extract(
+        self, q: str, excerpts: list[Excerpt], persona: str | None, source: str | None
+    ) -> Answer:
+        sentences = extractive.best_sentences(q, excerpts)
+        if not sentences or extractive.coverage(q, sentences) < MIN_COVERAGE:
+            return self._not_covered(persona, source)
+        lines = []
+        labels = self.labels()
+        for s in sentences:
+            piece = s.excerpt.chunk.piece_at(s.start)
+            who = piece.speaker or labels.get(s.excerpt.chunk.source, s.excerpt.chunk.title)
+            said = "said" if piece.speaker else ""
+            lead = f"**{who}** {said}".strip()
+            lines.append(f'- {lead}: "{" ".join(s.text.split())}" [{s.excerpt.n}]')
+        draft = "\n".join(lines)
+        checks = verify_quotes(draft, excerpts)
+        text = apply_checks(draft, checks, unverified="remove")
+        text, citations = number_citations(text, excerpts, self.labels_and_urls())
+        if not citations:
+            return self._not_covered(persona, source)
+        guard = OutputGuard.for_request(
+            system_prompt="",
+            canary="",
+            sources=[e.chunk.text for e in excerpts],
+            refusal_text=REFUSAL,
+        )
+        text = guard.check(text).text
+        notice = EXTRACTIVE_NOTICE
+        if persona:
+            notice = PERSONA_NOTICE.format(name=persona) + " " + EXTRACTIVE_NOTICE
+        return Answer(text, "extractive", True, persona, citations, notice)
+
+    async def best_quote(self, topic: str, *, speaker: str | None = None) -> Citation | None:
+        """The single most relevant verbatim sentence on a topic (Discord ``/quote``)."""
+        speaker = await asyncio.to_thread(self.resolve_persona, speaker)
+        hits = await asyncio.to_thread(
+            self.retriever.search, topic, self.settings.top_k, speaker=speaker
+        )
+        excerpts = self._excerpts(hits, speaker)
+        if not excerpts or not self._relevant(hits):
+            return None
+        best = extractive.best_sentences(topic, excerpts, limit=1)
+        if not best:
+            return None
+        s = best[0]
+        draft = f'"{" ".join(s.text.split())}" [{s.excerpt.n}]'
+        _, citations = number_citations(draft, excerpts, self.labels_and_urls())
+        return citations[0] if citations else None
+
+
+def number_citations(
+    text: str, excerpts: Sequence[Excerpt], sources: dict[str, tuple[str, str, str | None]]
+) -> tuple[str, list[Citation]]:
+    """One footnote per verified quote, numbered in reading order; markers rewritten to match.
+
+    ``text`` has already been cleaned by ``apply_checks``, so every quote left in it verifies;
+    it is checked again here because the footnote must carry the quote's own span and time.
+    Bare ``[n]`` markers on paraphrases point at the first quote from the same excerpt, or are
+    dropped, so no marker refers to an excerpt number the reader never sees.
+    """
+    checks = [c for c in verify_quotes(text, excerpts) if c.verified and c.ref.marker]
+    citations: list[Citation] = []
+    first_for_excerpt: dict[int, int] = {}
+    edits: list[tuple[int, int, str]] = []
+    for check in checks:
+        n = len(citations) + 1
+        citations.append(citation_from(check, n, sources))
+        first_for_excerpt.setdefault(check.excerpt or 0, n)
+        assert check.ref.marker is not None
+        edits.append((*check.ref.marker, f"[{n}]"))
+    covered = [c.ref.marker for c in checks]
+    for m in re.finditer(r"\[(\d+)\]", text):
+        if any(a <= m.start() < b for a, b in covered if (a, b)):
+            continue
+        target = first_for_excerpt.get(int(m.group(1)))
+        edits.append((m.start(), m.end(), f"[{target}]" if target else ""))
+    for a, b, new in sorted(edits, reverse=True):
+        text = text[:a] + new + text[b:]
+    text = re.sub(r"[ \t]+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip()
+    return text, citations
+
+
+def citation_from(
+    check: QuoteCheck, n: int, sources: dict[str, tuple[str, str, str | None]]
+) -> Citation:
+    name = check.source or ""
+    title, label, url = sources.get(name, (name, name, None))
+    return Citation(
+        n=n,
+        source=check.source or "",
+        title=title,
+        speaker=check.speaker,
+        start=check.start,
+        quote=check.source_text or check.quote,
+        verified=True,
+        char_start=check.char_start,
+        char_end=check.char_end,
+        url=deep_link(url, check.start),
+        label=label,
+    )
+
+
+def safe_partial(raw: str, excerpts: Sequence[Excerpt], guard: OutputGuard) -> str:
+    """What may be shown mid-stream: closed quotes verified, an open quote held back, guarded.
+
+    No quote reaches the reader before it is checked: text from an unclosed quotation mark on is
+    withheld until it closes, and a closed quote that fails verification is removed at once.
+    """
+    opens = [m.start() for m in re.finditer(r"[\"“„«]", raw)]
+    closed = len(extract_quotes(raw))
+    cut = len(raw)
+    quote_marks = len(opens)
+    if quote_marks % 2 == 1 or quote_marks > 2 * closed:
+        cut = opens[-1]
+    prefix = raw[:cut]
+    prefix = apply_checks(prefix, verify_quotes(prefix, excerpts), unverified="remove")
+    return guard.check_partial(prefix)
+
+
+async def _call(fn: OnText, text: str) -> None:
+    result = fn(text)
+    if asyncio.iscoroutine(result):
+        await result
