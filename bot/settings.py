@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     llm_max_retries: int = 2
     temperature: float = 0.3
     history_turns: int = 6  # recent conversation turns kept per conversation
+    spotlight: bool = False  # datamark excerpts in the prompt (see docs/security.md)
 
     # --- Discord -----------------------------------------------------------------------------
     discord_token: SecretStr | None = Field(default=None, validation_alias="DISCORD_TOKEN")

@@ -19,7 +19,7 @@ from bot.answer.excerpt import Excerpt
 from bot.answer.guards import OutputGuard, injection_score, sanitize_question
 from bot.answer.llm import LLM, LLMError
 from bot.answer.persona import restrict_to_speaker
-from bot.answer.prompts import NOT_COVERED, Turn, build_prompt, condense_messages
+from bot.answer.prompts import DATAMARK, NOT_COVERED, Turn, build_prompt, condense_messages
 from bot.answer.render import deep_link
 from bot.answer.types import Answer, Citation
 from bot.answer.verify import QuoteCheck, apply_checks, extract_quotes, verify_quotes
@@ -52,6 +52,18 @@ _FOLLOW_UP = re.compile(
 
 
 @dataclass(frozen=True, slots=True)
+class Defences:
+    """Switchable injection-defence layers, so ``eval injection --ablate`` can measure each.
+
+    Production uses the defaults; turning layers off exists only for measurement.
+    """
+
+    templates: bool = True  # hardened prompt layout (system/excerpts/question split, canary)
+    spotlight: bool = False  # datamark excerpt text (off unless the eval shows it helps)
+    output_guard: bool = True  # code-side filters: leaks, links, mentions, invisible chars
+
+
+@dataclass(frozen=True, slots=True)
 class PersonaInfo:
     name: str
     sources: tuple[str, ...]  # titles of the discussions they speak in
@@ -60,9 +72,14 @@ class PersonaInfo:
 
 class Engine:
     def __init__(
-        self, settings: Settings, store: Store | None = None, llm: LLM | None = None
+        self,
+        settings: Settings,
+        store: Store | None = None,
+        llm: LLM | None = None,
+        defences: Defences | None = None,
     ) -> None:
         self.settings = settings
+        self.defences = defences or Defences(spotlight=settings.spotlight)
         self.store = store or Store(settings)
         self.retriever = Retriever(self.store)
         if llm is None and settings.llm_enabled:
@@ -191,7 +208,14 @@ class Engine:
         assert self.llm is not None
         budget = self.settings.context_window - self.settings.answer_max_tokens - 200
         prompt = build_prompt(
-            q, excerpts, persona=persona, history=history, strict=strict, budget_tokens=budget
+            q,
+            excerpts,
+            persona=persona,
+            history=history,
+            strict=strict,
+            budget_tokens=budget,
+            hardened=self.defences.templates,
+            spotlight=self.defences.spotlight,
         )
         guard = OutputGuard.for_request(
             system_prompt=prompt.system,
@@ -205,12 +229,14 @@ class Engine:
         async for delta in self.llm.stream(
             prompt.messages, max_tokens=self.settings.answer_max_tokens
         ):
-            raw += delta
-            if guard.must_refuse or guard.check_partial(raw) == REFUSAL:
+            raw += delta.replace(DATAMARK, " ") if self.defences.spotlight else delta
+            if self.defences.output_guard and (
+                guard.must_refuse or guard.check_partial(raw) == REFUSAL
+            ):
                 break
             now = time.monotonic()
             if on_text and now - last >= STREAM_INTERVAL_S:
-                display = safe_partial(raw, prompt.excerpts, guard)
+                display = safe_partial(raw, prompt.excerpts, guard, self.defences.output_guard)
                 if display and display != shown:
                     shown = display
                     last = now
@@ -221,7 +247,8 @@ class Engine:
         self, raw: str, excerpts: list[Excerpt], persona: str | None, guard: OutputGuard
     ) -> Answer:
         text = raw.strip()
-        if guard.must_refuse or guard.check(text).refused:
+        guarded = self.defences.output_guard
+        if guarded and (guard.must_refuse or guard.check(text).refused):
             log.warning("output guard replaced a reply (leak of canary or system prompt)")
             return Answer(REFUSAL, "llm", False, persona)
         if text.strip(" .\"'`*").upper().startswith(NOT_COVERED):
@@ -234,11 +261,13 @@ class Engine:
         text, citations = number_citations(text, excerpts, self.labels_and_urls())
         if not citations:
             return self._not_covered(persona, None)
-        result = guard.check(text)
-        if result.refused:
-            return Answer(REFUSAL, "llm", False, persona)
+        if guarded:
+            result = guard.check(text)
+            if result.refused:
+                return Answer(REFUSAL, "llm", False, persona)
+            text = result.text
         notice = PERSONA_NOTICE.format(name=persona) if persona else None
-        return Answer(result.text, "llm", True, persona, citations, notice)
+        return Answer(text, "llm", True, persona, citations, notice)
 
     def labels_and_urls(self) -> dict[str, tuple[str, str, str | None]]:
         return {r.source: (r.title, r.label, r.url) for r in self.store.catalog.sources()}
@@ -346,7 +375,9 @@ def citation_from(
     )
 
 
-def safe_partial(raw: str, excerpts: Sequence[Excerpt], guard: OutputGuard) -> str:
+def safe_partial(
+    raw: str, excerpts: Sequence[Excerpt], guard: OutputGuard, guarded: bool = True
+) -> str:
     """What may be shown mid-stream: closed quotes verified, an open quote held back, guarded.
 
     No quote reaches the reader before it is checked: text from an unclosed quotation mark on is
@@ -360,7 +391,7 @@ def safe_partial(raw: str, excerpts: Sequence[Excerpt], guard: OutputGuard) -> s
         cut = opens[-1]
     prefix = raw[:cut]
     prefix = apply_checks(prefix, verify_quotes(prefix, excerpts), unverified="remove")
-    return guard.check_partial(prefix)
+    return guard.check_partial(prefix) if guarded else prefix
 
 
 async def _call(fn: OnText, text: str) -> None:
