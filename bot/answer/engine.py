@@ -19,7 +19,14 @@ from bot.answer.excerpt import Excerpt
 from bot.answer.guards import OutputGuard, injection_score, sanitize_question
 from bot.answer.llm import LLM, LLMError
 from bot.answer.persona import restrict_to_speaker
-from bot.answer.prompts import DATAMARK, NOT_COVERED, Turn, build_prompt, condense_messages
+from bot.answer.prompts import (
+    DATAMARK,
+    NOT_COVERED,
+    BuiltPrompt,
+    Turn,
+    build_prompt,
+    condense_messages,
+)
 from bot.answer.render import deep_link
 from bot.answer.types import Answer, Citation
 from bot.answer.verify import QuoteCheck, apply_checks, extract_quotes, verify_quotes
@@ -85,6 +92,9 @@ class Engine:
         if llm is None and settings.llm_enabled:
             llm = LLM(settings)
         self.llm = llm
+        # The prompt of the latest LLM request (its canary and system text), so ``eval injection``
+        # can score leaks against exactly what the model was given. Not read by the answer path.
+        self.last_prompt: BuiltPrompt | None = None
 
     @property
     def mode(self) -> str:
@@ -217,6 +227,7 @@ class Engine:
             hardened=self.defences.templates,
             spotlight=self.defences.spotlight,
         )
+        self.last_prompt = prompt
         guard = OutputGuard.for_request(
             system_prompt=prompt.system,
             canary=prompt.canary,
@@ -276,30 +287,25 @@ class Engine:
     def _extract(
         self, q: str, excerpts: list[Excerpt], persona: str | None, source: str | None
     ) -> Answer:
-        sentences = extractive.best_sentences(q, excerpts)
+        named = self.retriever.speakers_named_in(q)
+        sentences = extractive.best_sentences(q, excerpts, prefer_speakers=named)
         if not sentences or extractive.coverage(q, sentences) < MIN_COVERAGE:
             return self._not_covered(persona, source)
-        lines = []
-        labels = self.labels()
-        for s in sentences:
-            piece = s.excerpt.chunk.piece_at(s.start)
-            who = piece.speaker or labels.get(s.excerpt.chunk.source, s.excerpt.chunk.title)
-            said = "said" if piece.speaker else ""
-            lead = f"**{who}** {said}".strip()
-            lines.append(f'- {lead}: "{" ".join(s.text.split())}" [{s.excerpt.n}]')
-        draft = "\n".join(lines)
-        checks = verify_quotes(draft, excerpts)
-        text = apply_checks(draft, checks, unverified="remove")
-        text, citations = number_citations(text, excerpts, self.labels_and_urls())
-        if not citations:
-            return self._not_covered(persona, source)
+        sources = self.labels_and_urls()
+        lines: list[str] = []
+        citations: list[Citation] = []
+        for n, sent in enumerate(sentences, 1):
+            cite = sentence_citation(sent, n, sources)
+            citations.append(cite)
+            who = f"**{cite.speaker}** said" if cite.speaker else f"In *{cite.label}*"
+            lines.append(f"- {who}: “{display_quote(cite.quote)}” [{n}]")
         guard = OutputGuard.for_request(
             system_prompt="",
             canary="",
             sources=[e.chunk.text for e in excerpts],
             refusal_text=REFUSAL,
         )
-        text = guard.check(text).text
+        text = guard.check("\n".join(lines)).text
         notice = EXTRACTIVE_NOTICE
         if persona:
             notice = PERSONA_NOTICE.format(name=persona) + " " + EXTRACTIVE_NOTICE
@@ -315,12 +321,38 @@ class Engine:
         if not excerpts or not self._relevant(hits):
             return None
         best = extractive.best_sentences(topic, excerpts, limit=1)
-        if not best:
+        if not best or extractive.coverage(topic, best) < MIN_COVERAGE:
             return None
-        s = best[0]
-        draft = f'"{" ".join(s.text.split())}" [{s.excerpt.n}]'
-        _, citations = number_citations(draft, excerpts, self.labels_and_urls())
-        return citations[0] if citations else None
+        return sentence_citation(best[0], 1, self.labels_and_urls())
+
+
+def display_quote(text: str) -> str:
+    """One line, with inner double quotes shown as single ones so the outer quote stays whole."""
+    return " ".join(text.split()).replace("“", "‘").replace("”", "’").replace('"', "'")
+
+
+def sentence_citation(
+    sent: extractive.Sentence, n: int, sources: dict[str, tuple[str, str, str | None]]
+) -> Citation:
+    """Extractive quotes are exact slices of the chunk, mapped back to the file through its
+    pieces; this is the same span arithmetic verified quotes use (tested against the files)."""
+    chunk = sent.excerpt.chunk
+    piece = chunk.piece_at(sent.start)
+    char_start, char_end = chunk.file_span(sent.start, sent.end)
+    title, label, url = sources.get(chunk.source, (chunk.title, chunk.title, None))
+    return Citation(
+        n=n,
+        source=chunk.source,
+        title=title,
+        speaker=piece.speaker,
+        start=piece.start,
+        quote=sent.text,
+        verified=True,
+        char_start=char_start,
+        char_end=char_end,
+        url=deep_link(url, piece.start),
+        label=label,
+    )
 
 
 def number_citations(

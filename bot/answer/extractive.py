@@ -194,6 +194,7 @@ STOP = frozenset(
 )
 MAX_WORDS = 70
 MIN_WORDS = 5
+RELATIVE_FLOOR = 0.4  # a sentence scoring under this share of the best one is padding, not answer
 
 
 def terms(text: str) -> list[str]:
@@ -253,17 +254,27 @@ def _cap_words(text: str, s: int, e: int) -> list[tuple[int, int]]:
 
 
 def best_sentences(
-    question: str, excerpts: Sequence[Excerpt], *, limit: int = 3, per_excerpt: int = 2
+    question: str,
+    excerpts: Sequence[Excerpt],
+    *,
+    limit: int = 3,
+    per_excerpt: int = 2,
+    prefer_speakers: Sequence[str] = (),
 ) -> list[Sentence]:
-    q = set(terms(question))
+    """Top sentences; overlapping chunks repeat sentences, so each file span counts once, and
+    sentences by a speaker the question names ("what does Yann think…") are favoured."""
+    q = set(terms(question)) - {terms(n)[0] for s in prefer_speakers for n in s.split() if terms(n)}
     if not q or not excerpts:
         return []
     candidates: list[tuple[Excerpt, int, int, set[str], int]] = []
+    seen_spans: set[tuple[str, int]] = set()
     for ex in excerpts:
         for s, e in split_sentences(ex):
             words = ex.chunk.text[s:e].split()
-            if len(words) < MIN_WORDS:
+            key = (ex.chunk.source, ex.chunk.file_span(s, e)[0])
+            if len(words) < MIN_WORDS or key in seen_spans:
                 continue
+            seen_spans.add(key)
             candidates.append((ex, s, e, set(terms(ex.chunk.text[s:e])), len(words)))
     df = Counter(t for c in candidates for t in c[3] & q)
     n = len(candidates) or 1
@@ -275,12 +286,16 @@ def best_sentences(
         weight = sum(math.log(1 + n / df[t]) for t in matched)
         length_norm = 1 / (1 + 0.15 * abs(nwords - 22) / 22)
         prior = 1.0 / (1 + 0.35 * (ex.n - 1))
-        scored.append(Sentence(ex, s, e, weight * length_norm * (0.5 + prior)))
+        boost = 1.0
+        if prefer_speakers:
+            speaker = ex.chunk.piece_at(s).speaker
+            boost = 1.6 if speaker in prefer_speakers else 0.7
+        scored.append(Sentence(ex, s, e, weight * length_norm * (0.5 + prior) * boost))
     scored.sort(key=lambda x: -x.score)
     picked: list[Sentence] = []
     used: Counter[int] = Counter()
     for sent in scored:
-        if used[sent.excerpt.n] >= per_excerpt:
+        if used[sent.excerpt.n] >= per_excerpt or sent.score < RELATIVE_FLOOR * scored[0].score:
             continue
         picked.append(sent)
         used[sent.excerpt.n] += 1

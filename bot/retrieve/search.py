@@ -7,6 +7,7 @@ similarities and BM25 scores live on unrelated scales.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -104,6 +105,16 @@ class Retriever:
             return speakers[best[0]]
         known = ", ".join(sorted(speakers.values())) or "none"
         raise QueryError(f"no speaker matches {name!r}; speakers: {known}")
+
+    def speakers_named_in(self, text: str) -> list[str]:
+        """Known speakers the text names by full, first or last name ("what does yann think")."""
+        words = set(re.findall(r"[\w'-]+", text.casefold()))
+        named = []
+        for key, name in self.state().speakers.items():
+            parts = [p for p in key.split() if len(p) > 2]
+            if key in text.casefold() or any(p in words for p in parts):
+                named.append(name)
+        return named
 
     def check_query(self, query: str) -> str:
         q = " ".join(query.split())

@@ -223,6 +223,103 @@ def render_hits(hits: list[Any]) -> None:
         out.print()
 
 
+# --- ask / personas / repl -------------------------------------------------------------------
+def with_engine(data_dir: Path | None, fn: Callable[[Any], Any]) -> Any:
+    """Build the engine once, run an async function with it, always close it."""
+    import asyncio
+
+    from bot.answer.engine import Engine
+
+    async def run() -> Any:
+        engine = Engine(settings_for(data_dir))
+        try:
+            return await fn(engine)
+        finally:
+            await engine.aclose()
+
+    with friendly_errors():
+        return asyncio.run(run())
+
+
+@app.command()
+def ask(
+    question: Annotated[str | None, typer.Argument(help="Your question.")] = None,
+    persona: Annotated[
+        str | None, typer.Option(help="Answer as this speaker (see `panelist personas`).")
+    ] = None,
+    source: Annotated[str | None, typer.Option(help="Only this source (file name).")] = None,
+    batch: Annotated[
+        Path | None, typer.Option(help="File with one question per line (JSON lines out).")
+    ] = None,
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Answer a question from the discussions, quoting them with verified citations."""
+    from bot.answer.answer_json import answer_json
+    from bot.answer.render import plain_text
+    from bot.errors import USER_ERRORS, user_message
+    from bot.surfaces.console import out
+
+    if (question is None) == (batch is None):
+        fail("give a question or --batch FILE (not both)", 2)
+    lines: list[str] = []
+    if batch is not None:
+        try:
+            lines = [ln for ln in batch.read_text(encoding="utf-8").splitlines() if ln.strip()]
+        except (OSError, UnicodeDecodeError) as exc:
+            fail(f"cannot read {batch}: {type(exc).__name__}")
+
+    async def run(engine: Any) -> None:
+        if batch is None:
+            answer = await engine.answer(question or "", persona=persona, source=source)
+            if as_json:
+                emit_json(answer_json(answer))
+            else:
+                out.print(plain_text(answer), highlight=False, markup=False)
+            return
+        for line in lines:
+            try:
+                answer = await engine.answer(line, persona=persona, source=source)
+                emit_json(answer_json(answer))
+            except USER_ERRORS as exc:
+                emit_json({"error": user_message(exc), "question": line[:200]})
+
+    with_engine(data_dir, run)
+
+
+@app.command()
+def personas(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
+    """List the speakers you can ask to answer in their own (simulated) voice."""
+    from bot.surfaces.console import out
+
+    async def run(engine: Any) -> list[Any]:
+        return engine.personas()
+
+    found = with_engine(data_dir, run)
+    if as_json:
+        emit_json(
+            [{"name": p.name, "sources": list(p.sources), "passages": p.passages} for p in found]
+        )
+        return
+    if not found:
+        out.print("[dim]no labelled speakers indexed yet: run `panelist ingest`[/]")
+    for p in found:
+        out.print(f"[bold]{p.name}[/]  [dim]{', '.join(p.sources)}[/]", highlight=False)
+
+
+@app.command()
+def repl(
+    persona: Annotated[str | None, typer.Option(help="Start with this persona.")] = None,
+    source: Annotated[str | None, typer.Option(help="Start limited to this source.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Interactive session: ask, follow up, switch persona or source (type /help)."""
+    from bot.surfaces.repl import run_repl
+
+    with friendly_errors():
+        run_repl(settings_for(data_dir), persona=persona, source=source)
+
+
 # --- sources -----------------------------------------------------------------------------------
 @app.command()
 def sources(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:

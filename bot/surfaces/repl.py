@@ -1,0 +1,175 @@
+"""``panelist repl``: ask, follow up, switch persona or source, from a terminal.
+
+prompt_toolkit gives line editing and persistent history; rich shows the answer as it streams.
+Ctrl-C cancels the answer being written (not the session); Ctrl-D or /quit leaves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.history import FileHistory
+from rich.live import Live
+from rich.markdown import Markdown
+from rich.text import Text
+
+from bot.answer.conversation import Conversations
+from bot.answer.engine import Engine
+from bot.answer.render import footnotes
+from bot.answer.types import Answer
+from bot.errors import USER_ERRORS, user_message
+from bot.settings import Settings
+from bot.surfaces.console import out
+
+HELP = """Commands:
+  /persona NAME   answer as one speaker (simulated from their words); /persona off to stop
+  /source NAME    only use one discussion; /source off for all
+  /personas       list speakers          /sources   list discussions
+  /reset          forget the conversation so far
+  /help           this help              /quit      leave (or Ctrl-D)
+Anything else is a question. Ctrl-C cancels an answer in progress."""
+
+KEY = "repl"
+
+
+@dataclass
+class Session:
+    engine: Engine
+    persona: str | None = None
+    source: str | None = None
+    memory: Conversations = field(default_factory=Conversations)
+
+
+def run_repl(settings: Settings, *, persona: str | None = None, source: str | None = None) -> None:
+    asyncio.run(_main(settings, persona, source))
+
+
+async def _main(settings: Settings, persona: str | None, source: str | None) -> None:
+    engine = Engine(settings)
+    try:
+        session = Session(engine, memory=Conversations(settings.history_turns))
+        session.persona = engine.resolve_persona(persona)
+        session.source = engine.retriever.resolve_source(source)
+        banner(session)
+        history_file = Path(settings.data_dir) / "repl_history"
+        history_file.parent.mkdir(parents=True, exist_ok=True)
+        prompt: PromptSession[str] = PromptSession(history=FileHistory(str(history_file)))
+        while True:
+            try:
+                line = await prompt.prompt_async(prompt_label(session))
+            except KeyboardInterrupt:
+                continue
+            except EOFError:
+                break
+            line = line.strip()
+            if not line:
+                continue
+            if line.startswith("/"):
+                if not command(session, line):
+                    break
+                continue
+            await ask(session, line)
+    finally:
+        await engine.aclose()
+    out.print("[dim]bye[/]")
+
+
+def banner(session: Session) -> None:
+    n = len(session.engine.store.catalog.sources())
+    if n == 0:
+        out.print("[yellow]Nothing is indexed yet: run `panelist ingest` first.[/]")
+    mode = session.engine.mode
+    how = "generated answers" if mode == "llm" else "offline: verbatim passages (no LLM configured)"
+    out.print(f"[bold]panelist[/] — {n} discussions, {how}. Type a question, /help, or Ctrl-D.")
+
+
+def prompt_label(session: Session) -> str:
+    bits = [b for b in (session.persona, session.source) if b]
+    return f"[{' | '.join(bits)}] > " if bits else "> "
+
+
+def command(session: Session, line: str) -> bool:
+    """Handle a /command; False means leave."""
+    name, _, arg = line[1:].partition(" ")
+    arg = arg.strip()
+    engine = session.engine
+    try:
+        if name in ("quit", "exit", "q"):
+            return False
+        if name == "help":
+            out.print(HELP, highlight=False, markup=False)
+        elif name == "reset":
+            session.memory.reset(KEY)
+            out.print("[dim]conversation cleared[/]")
+        elif name == "persona":
+            session.persona = None if arg in ("", "off", "none") else engine.resolve_persona(arg)
+            session.memory.reset(KEY)
+            out.print(f"[dim]persona: {session.persona or 'the discussions (panel voice)'}[/]")
+        elif name == "source":
+            session.source = (
+                None if arg in ("", "off", "all") else engine.retriever.resolve_source(arg)
+            )
+            out.print(f"[dim]source: {session.source or 'all discussions'}[/]")
+        elif name == "sources":
+            for r in engine.store.catalog.sources():
+                date = f" ({r.date})" if r.date else ""
+                out.print(f"[bold]{r.label}[/]{date} [dim]{r.source}[/]\n  {r.title}")
+        elif name == "personas":
+            for p in engine.personas():
+                out.print(f"[bold]{p.name}[/] [dim]{', '.join(p.sources)}[/]")
+        else:
+            out.print(f"[yellow]unknown command /{name}; /help lists them[/]")
+    except USER_ERRORS as exc:
+        out.print(f"[red]{user_message(exc)}[/]", highlight=False)
+    return True
+
+
+async def ask(session: Session, question: str) -> None:
+    live = Live(Text(""), console=out, transient=True, refresh_per_second=8)
+
+    def show(partial: str) -> None:
+        live.update(Text(partial))
+
+    task = asyncio.ensure_future(
+        session.engine.answer(
+            question,
+            persona=session.persona,
+            source=session.source,
+            history=session.memory.history(KEY),
+            on_text=show,
+        )
+    )
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGINT, task.cancel)
+    try:
+        with live:
+            answer = await task
+    except asyncio.CancelledError:
+        out.print("[dim]cancelled[/]")
+        return
+    except USER_ERRORS as exc:
+        out.print(f"[red]{user_message(exc)}[/]", highlight=False)
+        return
+    finally:
+        with contextlib.suppress(Exception):
+            loop.remove_signal_handler(signal.SIGINT)
+    render(answer)
+    if answer.grounded:
+        session.memory.add(KEY, question, answer.text)
+
+
+def render(answer: Answer) -> None:
+    out.print(Markdown(answer.text))
+    notes = footnotes(answer)
+    if notes:
+        out.print()
+        for note in notes:
+            out.print(Text(note, style="cyan"))
+    if answer.notice:
+        out.print(Text(answer.notice, style="dim"))
+    out.print()
