@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     embedding_model: str = (
         "all-MiniLM-L6-v2"  # local default; e.g. text-embedding-3-small for openai
     )
-    chunk_tokens: int = 160
+    chunk_tokens: int = 192
     chunk_overlap: int = 1  # segments repeated at the start of the next chunk
 
     # --- retrieval ---------------------------------------------------------------------------
@@ -76,6 +76,7 @@ class Settings(BaseSettings):
     max_concurrent_llm: int = 4
     max_question_chars: int = 1000
     stream_edit_interval_s: float = 1.0
+    feedback_file: Path | None = None  # 👍/👎 votes (JSONL); default <data_dir>/feedback.jsonl
 
     log_level: str = "WARNING"
 

@@ -29,7 +29,7 @@ from bot.answer.prompts import (
 )
 from bot.answer.render import deep_link
 from bot.answer.types import Answer, Citation
-from bot.answer.verify import QuoteCheck, apply_checks, extract_quotes, verify_quotes
+from bot.answer.verify import QuoteCheck, apply_checks, verify_quotes
 from bot.index.store import Store
 from bot.retrieve.hit import Hit
 from bot.retrieve.search import QueryError, Retriever
@@ -45,11 +45,15 @@ EXTRACTIVE_NOTICE = (
     "endpoint (set OPENAI_BASE_URL or OPENAI_API_KEY)."
 )
 PERSONA_NOTICE = "Simulated voice built only from {name}'s recorded words, not the real person."
-# Below these the passages are about something else (calibrated on eval/dev_qa.jsonl; see
-# docs/answers.md): dense similarity of the best passage, and the share of the question's content
-# words that the chosen extractive sentences contain.
-MIN_SIMILARITY = 0.30
-MIN_COVERAGE = 0.34
+# Relevance gates, chosen on eval/dev_qa.jsonl (docs/answers.md). Below MIN_SIMILARITY (cosine of
+# the best passage) nothing retrieved is about the question: a plain "not covered". In extractive
+# mode an answer counts as grounded only when all three CONFIDENT_* hold; otherwise the reply says
+# the discussions don't seem to cover it and shows the closest passages, marked as such.
+MIN_SIMILARITY = 0.25
+CONFIDENT_SIMILARITY = 0.44
+CONFIDENT_COVERAGE = 0.30  # idf-weighted share of question words found in the passages
+CONFIDENT_SENTENCE = 0.54  # cosine of the closest sentence
+NOT_DIRECTLY = "The discussions don't seem to cover that directly. The closest passages I found:"
 STREAM_INTERVAL_S = 0.25
 _FOLLOW_UP = re.compile(
     r"^(and|but|so|what about|how about|also|why)\b|\b(he|she|they|him|her|them|his|hers|their|"
@@ -92,6 +96,7 @@ class Engine:
         if llm is None and settings.llm_enabled:
             llm = LLM(settings)
         self.llm = llm
+        self._idf_cache: tuple[int, dict[str, float]] | None = None
         # The prompt of the latest LLM request (its canary and system text), so ``eval injection``
         # can score leaks against exactly what the model was given. Not read by the answer path.
         self.last_prompt: BuiltPrompt | None = None
@@ -158,15 +163,17 @@ class Engine:
         history = list(history)[-self.settings.history_turns :]
 
         query = await self._retrieval_query(q, history)
+        # Extractive answers pick sentences from a wider pool (measured: docs/answers.md).
+        k = self.settings.top_k if self.llm else max(self.settings.top_k, 8)
         hits = await asyncio.to_thread(
-            self.retriever.search, query, self.settings.top_k, source=source_name, speaker=speaker
+            self.retriever.search, query, k, source=source_name, speaker=speaker
         )
         excerpts = self._excerpts(hits, speaker)
         if not excerpts or not self._relevant(hits):
             return self._not_covered(speaker, source_name)
         if self.llm:
             return await self._generate(q, excerpts, speaker, history, risk.strict, on_text)
-        return self._extract(query, excerpts, speaker, source_name)
+        return self._extract(query, excerpts, hits, speaker, source_name)
 
     async def _retrieval_query(self, q: str, history: Sequence[Turn]) -> str:
         """A follow-up ("and what did he say about Europe?") needs the conversation to search."""
@@ -271,30 +278,47 @@ class Engine:
         text = apply_checks(text, checks, unverified="remove")
         text, citations = number_citations(text, excerpts, self.labels_and_urls())
         if not citations:
-            return self._not_covered(persona, None)
+            answer = self._not_covered(persona, None)
+            answer.dropped_quotes = dropped
+            return answer
         if guarded:
             result = guard.check(text)
             if result.refused:
                 return Answer(REFUSAL, "llm", False, persona)
             text = result.text
         notice = PERSONA_NOTICE.format(name=persona) if persona else None
-        return Answer(text, "llm", True, persona, citations, notice)
+        return Answer(text, "llm", True, persona, citations, notice, dropped_quotes=dropped)
 
     def labels_and_urls(self) -> dict[str, tuple[str, str, str | None]]:
         return {r.source: (r.title, r.label, r.url) for r in self.store.catalog.sources()}
 
     # --- extractive mode ---------------------------------------------------------------------
     def _extract(
-        self, q: str, excerpts: list[Excerpt], persona: str | None, source: str | None
+        self,
+        q: str,
+        excerpts: list[Excerpt],
+        hits: Sequence[Hit],
+        persona: str | None,
+        source: str | None,
     ) -> Answer:
         named = self.retriever.speakers_named_in(q)
-        sentences = extractive.best_sentences(q, excerpts, prefer_speakers=named)
-        if not sentences or extractive.coverage(q, sentences) < MIN_COVERAGE:
+        picked = extractive.select(
+            q, excerpts, prefer_speakers=named, embed=self.store.embedder.embed_documents
+        )
+        if not picked.passages:
             return self._not_covered(persona, source)
+        sims = [h.similarity for h in hits if h.similarity is not None]
+        coverage = extractive.weighted_coverage(q, excerpts, self._idf(), ignore=named)
+        confident = (
+            max(sims, default=0.0) >= CONFIDENT_SIMILARITY
+            and coverage >= CONFIDENT_COVERAGE
+            and picked.best_cosine >= CONFIDENT_SENTENCE
+        )
+        passages = picked.passages
         sources = self.labels_and_urls()
-        lines: list[str] = []
+        lines: list[str] = [] if confident else [NOT_DIRECTLY]
         citations: list[Citation] = []
-        for n, sent in enumerate(sentences, 1):
+        for n, sent in enumerate(passages, 1):
             cite = sentence_citation(sent, n, sources)
             citations.append(cite)
             who = f"**{cite.speaker}** said" if cite.speaker else f"In *{cite.label}*"
@@ -309,7 +333,16 @@ class Engine:
         notice = EXTRACTIVE_NOTICE
         if persona:
             notice = PERSONA_NOTICE.format(name=persona) + " " + EXTRACTIVE_NOTICE
-        return Answer(text, "extractive", True, persona, citations, notice)
+        return Answer(text, "extractive", confident, persona, citations, notice)
+
+    def _idf(self) -> dict[str, float]:
+        state = self.retriever.state()
+        if self._idf_cache is None or self._idf_cache[0] != state.generation:
+            self._idf_cache = (
+                state.generation,
+                extractive.term_idf([c.index_text for c in state.chunks]),
+            )
+        return self._idf_cache[1]
 
     async def best_quote(self, topic: str, *, speaker: str | None = None) -> Citation | None:
         """The single most relevant verbatim sentence on a topic (Discord ``/quote``)."""
@@ -320,8 +353,10 @@ class Engine:
         excerpts = self._excerpts(hits, speaker)
         if not excerpts or not self._relevant(hits):
             return None
-        best = extractive.best_sentences(topic, excerpts, limit=1)
-        if not best or extractive.coverage(topic, best) < MIN_COVERAGE:
+        best = extractive.best_sentences(
+            topic, excerpts, limit=1, embed=self.store.embedder.embed_documents, extend=False
+        )
+        if not best:
             return None
         return sentence_citation(best[0], 1, self.labels_and_urls())
 
@@ -415,15 +450,28 @@ def safe_partial(
     No quote reaches the reader before it is checked: text from an unclosed quotation mark on is
     withheld until it closes, and a closed quote that fails verification is removed at once.
     """
-    opens = [m.start() for m in re.finditer(r"[\"“„«]", raw)]
-    closed = len(extract_quotes(raw))
-    cut = len(raw)
-    quote_marks = len(opens)
-    if quote_marks % 2 == 1 or quote_marks > 2 * closed:
-        cut = opens[-1]
-    prefix = raw[:cut]
+    prefix = before_open_quote(raw)
     prefix = apply_checks(prefix, verify_quotes(prefix, excerpts), unverified="remove")
-    return guard.check_partial(prefix) if guarded else prefix
+    shown = guard.check_partial(prefix) if guarded else prefix
+    return before_open_quote(shown)  # the guard's hold-back may end inside a verified quote
+
+
+_QUOTE_MARK = re.compile(r"[\n\"“”„«»]")
+
+
+def before_open_quote(text: str) -> str:
+    """``text`` up to a quotation mark that is still open (pairs as ``verify`` reads them: “…”,
+    "…", „…“, «…», never across a line); a closed scare quote holds nothing back."""
+    start: int | None = None
+    for m in _QUOTE_MARK.finditer(text):
+        mark = m.group()
+        if mark == "\n":
+            start = None
+        elif start is None:
+            start = m.start() if mark in '"“„«' else None
+        elif mark in '"”“»':
+            start = None
+    return text if start is None else text[:start].rstrip()
 
 
 async def _call(fn: OnText, text: str) -> None:

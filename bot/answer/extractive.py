@@ -10,10 +10,11 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
+import numpy as np
 import Stemmer
 
 from bot.answer.excerpt import Excerpt
@@ -195,6 +196,7 @@ STOP = frozenset(
 MAX_WORDS = 70
 MIN_WORDS = 5
 RELATIVE_FLOOR = 0.4  # a sentence scoring under this share of the best one is padding, not answer
+PASSAGE_WORDS = 90
 
 
 def terms(text: str) -> list[str]:
@@ -253,55 +255,153 @@ def _cap_words(text: str, s: int, e: int) -> list[tuple[int, int]]:
         s = cut + (len(text[cut:e]) - len(text[cut:e].lstrip()))
 
 
+Embed = Callable[[list[str]], np.ndarray]
+
+
+def candidates(excerpts: Sequence[Excerpt]) -> list[Sentence]:
+    """Every sentence of the excerpts once (overlapping chunks repeat sentences), in order."""
+    out: list[Sentence] = []
+    seen: set[tuple[str, int]] = set()
+    for ex in excerpts:
+        for s, e in split_sentences(ex):
+            key = (ex.chunk.source, ex.chunk.file_span(s, e)[0])
+            if key in seen or len(ex.chunk.text[s:e].split()) < MIN_WORDS:
+                continue
+            seen.add(key)
+            out.append(Sentence(ex, s, e, 0.0))
+    return out
+
+
+def lexical_scores(q: set[str], cands: Sequence[Sentence]) -> np.ndarray:
+    """Question words found in the sentence, rarer ones (among candidates) counting more."""
+    sets = [set(terms(c.text)) for c in cands]
+    df = Counter(t for ts in sets for t in ts & q)
+    n = len(cands) or 1
+    out = np.zeros(len(cands), dtype=np.float32)
+    for i, (c, ts) in enumerate(zip(cands, sets, strict=True)):
+        matched = ts & q
+        if matched:
+            nwords = len(c.text.split())
+            weight = sum(math.log(1 + n / df[t]) for t in matched)
+            out[i] = weight / (1 + 0.15 * abs(nwords - 22) / 22)
+    return out
+
+
+@dataclass(slots=True)
+class Selection:
+    passages: list[Sentence]
+    best_cosine: float  # the closest sentence's cosine similarity to the question (0 without embed)
+
+
 def best_sentences(
     question: str,
     excerpts: Sequence[Excerpt],
     *,
     limit: int = 3,
-    per_excerpt: int = 2,
     prefer_speakers: Sequence[str] = (),
+    embed: Embed | None = None,
+    extend: bool = True,
 ) -> list[Sentence]:
-    """Top sentences; overlapping chunks repeat sentences, so each file span counts once, and
-    sentences by a speaker the question names ("what does Yann think…") are favoured."""
-    q = set(terms(question)) - {terms(n)[0] for s in prefer_speakers for n in s.split() if terms(n)}
-    if not q or not excerpts:
-        return []
-    candidates: list[tuple[Excerpt, int, int, set[str], int]] = []
-    seen_spans: set[tuple[str, int]] = set()
-    for ex in excerpts:
-        for s, e in split_sentences(ex):
-            words = ex.chunk.text[s:e].split()
-            key = (ex.chunk.source, ex.chunk.file_span(s, e)[0])
-            if len(words) < MIN_WORDS or key in seen_spans:
-                continue
-            seen_spans.add(key)
-            candidates.append((ex, s, e, set(terms(ex.chunk.text[s:e])), len(words)))
-    df = Counter(t for c in candidates for t in c[3] & q)
-    n = len(candidates) or 1
-    scored: list[Sentence] = []
-    for ex, s, e, ts, nwords in candidates:
-        matched = ts & q
-        if not matched:
-            continue
-        weight = sum(math.log(1 + n / df[t]) for t in matched)
-        length_norm = 1 / (1 + 0.15 * abs(nwords - 22) / 22)
-        prior = 1.0 / (1 + 0.35 * (ex.n - 1))
-        boost = 1.0
+    return select(
+        question,
+        excerpts,
+        limit=limit,
+        prefer_speakers=prefer_speakers,
+        embed=embed,
+        extend=extend,
+    ).passages
+
+
+def select(
+    question: str,
+    excerpts: Sequence[Excerpt],
+    *,
+    limit: int = 3,
+    prefer_speakers: Sequence[str] = (),
+    embed: Embed | None = None,
+    extend: bool = True,
+) -> Selection:
+    """The best passages: top sentences by question words + meaning, each with the sentence after
+    it (an answer often follows the sentence that matches the question), same speaker only.
+
+    Scored by lexical overlap (normalised), cosine similarity to the question when ``embed`` is
+    given, and the passage's retrieval rank; sentences by a speaker the question names ("what
+    does Yann think…") are favoured. Chosen on eval/dev_qa.jsonl (docs/answers.md).
+    """
+    names = {t for s in prefer_speakers for n in s.split() for t in terms(n)}
+    q = set(terms(question)) - names
+    cands = candidates(excerpts)
+    if not q or not cands:
+        return Selection([], 0.0)
+    lex = lexical_scores(q, cands)
+    score = lex / (lex.max() or 1.0)
+    best_cosine = 0.0
+    if embed is not None:
+        vectors = embed([question, *(" ".join(c.text.split()) for c in cands)])
+        cosines = vectors[1:] @ vectors[0]
+        best_cosine = float(cosines.max())
+        score = score + cosines
+    for i, c in enumerate(cands):
+        score[i] += 0.3 / (1 + 0.35 * (c.excerpt.n - 1))
         if prefer_speakers:
-            speaker = ex.chunk.piece_at(s).speaker
-            boost = 1.6 if speaker in prefer_speakers else 0.7
-        scored.append(Sentence(ex, s, e, weight * length_norm * (0.5 + prior) * boost))
-    scored.sort(key=lambda x: -x.score)
+            score[i] *= 1.3 if c.excerpt.chunk.piece_at(c.start).speaker in prefer_speakers else 0.8
+        if lex[i] == 0 and embed is None:
+            score[i] = 0.0
+    order = [int(i) for i in np.argsort(-score) if score[i] > 0]
     picked: list[Sentence] = []
-    used: Counter[int] = Counter()
-    for sent in scored:
-        if used[sent.excerpt.n] >= per_excerpt or sent.score < RELATIVE_FLOOR * scored[0].score:
+    taken: set[int] = set()
+    for i in order:
+        if i in taken or (picked and score[i] < RELATIVE_FLOOR * score[order[0]]):
             continue
-        picked.append(sent)
-        used[sent.excerpt.n] += 1
+        lo = hi = i
+        if extend:
+            hi = _extend(cands, i, taken)
+        taken.update(range(lo, hi + 1))
+        first, last = cands[lo], cands[hi]
+        picked.append(Sentence(first.excerpt, first.start, last.end, float(score[i])))
         if len(picked) >= limit:
             break
-    return picked
+    return Selection(picked, best_cosine)
+
+
+def term_idf(texts: Sequence[str]) -> dict[str, float]:
+    df: Counter[str] = Counter()
+    for text in texts:
+        df.update(set(terms(text)))
+    n = len(texts)
+    return {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()} | {"": math.log(2 * (n + 1))}
+
+
+def weighted_coverage(
+    question: str, excerpts: Sequence[Excerpt], idf: dict[str, float], ignore: Sequence[str] = ()
+) -> float:
+    """Share of the question's meaning-bearing words (weighted by rarity in the whole corpus)
+    that the retrieved passages contain. Words the corpus never uses weigh the most, so "what does
+    Cohere charge per token" scores low even when passages about tokens come back."""
+    skip = {t for name in ignore for part in name.split() for t in terms(part)}
+    q = set(terms(question)) - skip
+    if not q:
+        return 0.0
+    have: set[str] = set()
+    for ex in excerpts:
+        have.update(terms(ex.chunk.index_text))
+    unseen = idf[""]
+    total = sum(idf.get(t, unseen) for t in q)
+    return sum(idf.get(t, unseen) for t in q & have) / total
+
+
+def _extend(cands: Sequence[Sentence], i: int, taken: set[int]) -> int:
+    """Index of the last sentence of the passage starting at ``i`` (next sentence, same
+    excerpt and speaker, not already used, total under PASSAGE_WORDS)."""
+    j = i + 1
+    if j >= len(cands) or j in taken:
+        return i
+    a, b = cands[i], cands[j]
+    same = a.excerpt.n == b.excerpt.n and (
+        a.excerpt.chunk.piece_at(a.start).speaker == b.excerpt.chunk.piece_at(b.start).speaker
+    )
+    words = len(a.excerpt.chunk.text[a.start : b.end].split())
+    return j if same and words <= PASSAGE_WORDS else i
 
 
 def coverage(question: str, sentences: Sequence[Sentence]) -> float:

@@ -31,3 +31,4 @@ class Answer:
     persona: str | None
     citations: list[Citation] = field(default_factory=list)
     notice: str | None = None  # one line for the reader, e.g. that generated answers need an LLM
+    dropped_quotes: int = 0  # quotes the model wrote that failed verification and were removed

@@ -356,6 +356,90 @@ def sources(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
             out.print(f"  {', '.join(r.participants)}")
 
 
+@eval_app.command("answers")
+def eval_answers(
+    qa: QaFile = Path("eval/dev_qa.jsonl"),
+    mode: Annotated[
+        str, typer.Option(help="auto (LLM if configured) | extractive | llm | both")
+    ] = "auto",
+    min_recall: Annotated[float | None, typer.Option(help="Exit 1 below this recall.")] = None,
+    min_precision: Annotated[float | None, typer.Option(help="Exit 1 below this.")] = None,
+    min_refusal: Annotated[
+        float | None, typer.Option(help="Exit 1 below this refusal accuracy.")
+    ] = None,
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Citation precision, citation recall and refusal accuracy of the answer path, per mode."""
+    import asyncio
+
+    from bot.answer.engine import Engine
+    from bot.eval.answers import evaluate
+    from bot.eval.qa import load_qa
+    from bot.surfaces.console import out, progress
+
+    if mode not in ("auto", "extractive", "llm", "both"):
+        fail("--mode must be auto, extractive, llm or both", 2)
+    settings = settings_for(data_dir)
+    if mode in ("llm", "both") and not settings.llm_enabled:
+        fail("--mode llm needs OPENAI_BASE_URL or OPENAI_API_KEY")
+    offline = settings.model_copy(update={"openai_base_url": None, "openai_api_key": None})
+    runs = {
+        "auto": [settings],
+        "extractive": [offline],
+        "llm": [settings],
+        "both": [offline, settings],
+    }[mode]
+
+    async def run_all() -> list[Any]:
+        results = []
+        qas = load_qa(qa, settings.seeds_dir)
+        for cfg in runs:
+            engine = Engine(cfg)
+            try:
+                with progress(f"answering ({engine.mode})") as hooks:
+                    hooks.total(len(qas))
+                    results.append(await evaluate(engine, qas, hooks.advance))
+            finally:
+                await engine.aclose()
+        return results
+
+    with friendly_errors():
+        results = asyncio.run(run_all())
+    if as_json:
+        emit_json({"qa": str(qa), "results": [r.as_json() for r in results]})
+    else:
+        from rich.table import Table
+
+        table = Table(title=f"answers on {qa}")
+        for col in ("mode", "citation precision", "citation recall", "refusal accuracy", "n"):
+            table.add_column(col)
+        for r in results:
+            table.add_row(
+                r.mode,
+                f"{r.precision:.3f} ({r.verified}/{r.quotes})",
+                f"{r.recall:.3f} ({r.recalled}/{r.answerable})",
+                f"{r.refusal_accuracy:.3f} ({r.refused}/{r.unanswerable})",
+                str(r.questions),
+            )
+        out.print(table)
+    for r in results:
+        for name, value, floor in (
+            ("citation recall", r.recall, min_recall),
+            ("citation precision", r.precision, min_precision),
+            ("refusal accuracy", r.refusal_accuracy, min_refusal),
+        ):
+            if floor is not None and value < floor:
+                fail(f"{r.mode} {name} {value:.3f} is below {floor}")
+
+
+from bot.surfaces.discord.cli import discord_app, feedback_command  # noqa: E402
+app.add_typer(discord_app, name="discord")
+app.command("feedback")(feedback_command)
+from bot.eval.injection_cli import eval_injection  # noqa: E402
+eval_app.command("injection")(eval_injection)
+
+
 def main() -> None:
     try:
         app()

@@ -1,4 +1,10 @@
-"""Schema and verbatim-evidence checks for eval/dev_qa.jsonl."""
+"""Schema and verbatim-evidence checks for eval/dev_qa.jsonl and eval/hard_qa.jsonl.
+
+dev_qa.jsonl is worded the way Discord users ask; hard_qa.jsonl keeps the
+original adversarial paraphrases (same ids, sources and evidence). Both files
+get the same schema and evidence checks; only the dev file is also checked for
+copying a run of words from its evidence.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 QA_PATH = ROOT / "eval" / "dev_qa.jsonl"
+HARD_QA_PATH = ROOT / "eval" / "hard_qa.jsonl"
+QA_FILES = {"dev": QA_PATH, "hard": HARD_QA_PATH}
 SEEDS = ROOT / "seeds"
 
 KINDS = {"factual", "paraphrase", "speaker", "multi", "unanswerable"}
@@ -19,6 +27,8 @@ MIN_TOTAL = 60
 MIN_PER_KIND = {"unanswerable": 12, "multi": 4, "paraphrase": 20}
 MIN_ANSWERABLE_PER_SOURCE = 6
 EVIDENCE_LEN = (40, 250)
+# A dev question may not repeat this many consecutive words of its evidence.
+MAX_COPIED_RUN = 6
 SEED_FILES = (
     "000_fda30917f4cc1cf7.txt",
     "001_aff530d4b2c4dde0.txt",
@@ -33,9 +43,9 @@ TIMESTAMP_RE = re.compile(r"\[\d{1,2}:\d{2}(?::\d{2})?\.\d{3} -->")
 SPEAKER_LABEL_RE = re.compile(r"^(?:[A-Z]{1,4}|[A-Z][a-z]+(?: [A-Z][a-zA-Z-]+)*): ")
 
 
-def _load_rows() -> list[dict]:
+def _load_rows(path: Path) -> list[dict]:
     rows = []
-    with QA_PATH.open(encoding="utf-8") as fh:
+    with path.open(encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
                 continue
@@ -46,8 +56,18 @@ def _load_rows() -> list[dict]:
     return rows
 
 
-ROWS = _load_rows()
-ANSWERABLE = [r for r in ROWS if r["kind"] != "unanswerable"]
+ROWS_BY_FILE = {name: _load_rows(path) for name, path in QA_FILES.items()}
+ROWS = ROWS_BY_FILE["dev"]
+ANSWERABLE_CASES = [
+    (name, row)
+    for name, rows in ROWS_BY_FILE.items()
+    for row in rows
+    if row["kind"] != "unanswerable"
+]
+WORD_RE = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+
+# Every schema test runs once per file.
+qa_file = pytest.mark.parametrize("rows", list(ROWS_BY_FILE.values()), ids=list(ROWS_BY_FILE))
 
 
 def _pairs(row: dict) -> list[tuple[str, str]]:
@@ -61,12 +81,14 @@ def _seed_text(name: str) -> str:
     return (SEEDS / name).read_text(encoding="utf-8")
 
 
-def test_file_not_empty_and_total_count():
-    assert len(ROWS) >= MIN_TOTAL
+@qa_file
+def test_file_not_empty_and_total_count(rows):
+    assert len(rows) >= MIN_TOTAL
 
 
-def test_keys_and_types():
-    for row in ROWS:
+@qa_file
+def test_keys_and_types(rows):
+    for row in rows:
         assert set(row) == KEYS, row.get("id")
         assert isinstance(row["id"], str)
         assert isinstance(row["question"], str)
@@ -74,34 +96,39 @@ def test_keys_and_types():
         assert "\n" not in row["question"]
 
 
-def test_ids_unique_and_well_formed():
-    ids = [r["id"] for r in ROWS]
+@qa_file
+def test_ids_unique_and_well_formed(rows):
+    ids = [r["id"] for r in rows]
     assert len(ids) == len(set(ids))
     for i in ids:
         assert re.fullmatch(r"q\d{3}", i), i
 
 
-def test_kinds_valid_and_counts():
-    counts = Counter(r["kind"] for r in ROWS)
+@qa_file
+def test_kinds_valid_and_counts(rows):
+    counts = Counter(r["kind"] for r in rows)
     assert set(counts) <= KINDS, counts
     for kind, minimum in MIN_PER_KIND.items():
         assert counts[kind] >= minimum, (kind, counts[kind])
 
 
-def test_questions_unique():
-    questions = [r["question"].strip().lower() for r in ROWS]
+@qa_file
+def test_questions_unique(rows):
+    questions = [r["question"].strip().lower() for r in rows]
     assert len(questions) == len(set(questions))
 
 
-def test_unanswerable_rows_have_null_source_and_evidence():
-    for row in ROWS:
+@qa_file
+def test_unanswerable_rows_have_null_source_and_evidence(rows):
+    for row in rows:
         if row["kind"] == "unanswerable":
             assert row["source"] is None, row["id"]
             assert row["evidence"] is None, row["id"]
 
 
-def test_multi_rows_have_two_sources_and_evidences():
-    for row in ROWS:
+@qa_file
+def test_multi_rows_have_two_sources_and_evidences(rows):
+    for row in rows:
         if row["kind"] == "multi":
             assert isinstance(row["source"], list) and len(row["source"]) == 2, row["id"]
             assert isinstance(row["evidence"], list) and len(row["evidence"]) == 2, row["id"]
@@ -111,15 +138,22 @@ def test_multi_rows_have_two_sources_and_evidences():
             assert isinstance(row["evidence"], str), row["id"]
 
 
-def test_sources_exist():
-    for row in ANSWERABLE:
+@qa_file
+def test_sources_exist(rows):
+    for row in rows:
+        if row["kind"] == "unanswerable":
+            continue
         for source, _ in _pairs(row):
             assert "/" not in source, (row["id"], source)
             assert (SEEDS / source).is_file(), (row["id"], source)
 
 
-@pytest.mark.parametrize("row", ANSWERABLE, ids=[r["id"] for r in ANSWERABLE])
-def test_evidence_is_verbatim_single_line(row):
+@pytest.mark.parametrize(
+    ("qa_name", "row"),
+    ANSWERABLE_CASES,
+    ids=[f"{name}-{row['id']}" for name, row in ANSWERABLE_CASES],
+)
+def test_evidence_is_verbatim_single_line(qa_name, row):
     for source, evidence in _pairs(row):
         assert isinstance(evidence, str)
         assert "\n" not in evidence and "\r" not in evidence, row["id"]
@@ -136,10 +170,55 @@ def test_evidence_is_verbatim_single_line(row):
         assert text.count(evidence) == 1, (row["id"], "evidence is not unique in its file")
 
 
-def test_every_seed_has_enough_answerable_questions():
+@qa_file
+def test_every_seed_has_enough_answerable_questions(rows):
     per_source: Counter[str] = Counter()
-    for row in ANSWERABLE:
+    for row in rows:
+        if row["kind"] == "unanswerable":
+            continue
         for source in {s for s, _ in _pairs(row)}:
             per_source[source] += 1
     for seed in SEED_FILES:
         assert per_source[seed] >= MIN_ANSWERABLE_PER_SOURCE, (seed, per_source[seed])
+
+
+def test_hard_file_matches_dev_except_questions():
+    """hard_qa.jsonl is the same set (ids, sources, evidence, kinds), only worded differently."""
+    dev = {r["id"]: r for r in ROWS_BY_FILE["dev"]}
+    hard = {r["id"]: r for r in ROWS_BY_FILE["hard"]}
+    assert set(dev) == set(hard)
+    for qid, row in dev.items():
+        for key in ("source", "evidence", "kind"):
+            assert row[key] == hard[qid][key], (qid, key)
+
+
+def _words(text: str) -> list[str]:
+    return WORD_RE.findall(text.lower())
+
+
+def _copied_run(question: str, evidence: str, n: int = MAX_COPIED_RUN) -> list[str] | None:
+    """The first run of n consecutive question words that also occurs in evidence."""
+    ev = _words(evidence)
+    grams = {tuple(ev[i : i + n]) for i in range(len(ev) - n + 1)}
+    q = _words(question)
+    for i in range(len(q) - n + 1):
+        if tuple(q[i : i + n]) in grams:
+            return q[i : i + n]
+    return None
+
+
+def test_copied_run_helper():
+    evidence = "we will have better code models than copilot."
+    assert _copied_run("When will Stability have BETTER code models than Copilot?", evidence)
+    assert _copied_run("when will its code models beat copilot?", evidence) is None
+
+
+@pytest.mark.parametrize(
+    "row",
+    [r for r in ROWS if r["kind"] != "unanswerable"],
+    ids=[r["id"] for r in ROWS if r["kind"] != "unanswerable"],
+)
+def test_dev_question_does_not_copy_evidence(row):
+    for _, evidence in _pairs(row):
+        run = _copied_run(row["question"], evidence)
+        assert run is None, (row["id"], " ".join(run))

@@ -1,0 +1,201 @@
+"""The Discord bot: one ``commands.Bot`` subclass, wired up in ``setup_hook``, run until a signal.
+
+Choices that matter for safety and scale are made once, here: ``AllowedMentions.none()`` for
+everything the bot sends, ``Intents.default()`` plus message content only when the operator has
+enabled that privileged intent, no member chunking at start-up, ``AutoShardedBot`` when
+``PANELIST_DISCORD_SHARDED`` is on, and command registration as an explicit ``panelist discord
+sync`` rather than on every start (Discord rate-limits it, and a restart should not change what
+users see).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Iterator
+
+import discord
+import yarl
+from discord.ext import commands
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from bot.answer.conversation import Conversations
+from bot.answer.engine import Engine
+from bot.settings import Settings
+from bot.surfaces.discord.commands import PanelCommands
+from bot.surfaces.discord.conversations import MessageQuestions
+from bot.surfaces.discord.engine_thread import EngineThread
+from bot.surfaces.discord.feedback import FeedbackStore, VoteButton, feedback_path
+from bot.surfaces.discord.limits import Cooldown, ModelSlots
+from bot.surfaces.discord.listings import Listings
+
+log = logging.getLogger(__name__)
+
+# How long a shutdown waits for answers already being written before closing the connection.
+SHUTDOWN_GRACE_S = 10.0
+
+
+class PanelistBot(commands.Bot):
+    """The bot; ``engine`` is None only for ``panelist discord sync``, which answers nothing."""
+
+    def __init__(self, settings: Settings, engine: Engine | None) -> None:
+        # The bot never joins voice: discord.py's warnings about missing voice libraries are noise.
+        for flag in ("warn_nacl", "warn_dave"):
+            if getattr(discord.VoiceClient, flag, False):
+                setattr(discord.VoiceClient, flag, False)
+        intents = discord.Intents.default()
+        intents.message_content = settings.discord_message_content
+        super().__init__(
+            command_prefix=commands.when_mentioned,  # unused: questions are not prefix commands
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+            chunk_guilds_at_startup=False,
+            help_command=None,
+        )
+        self.settings = settings
+        self.engine = engine
+        self._worker = EngineThread(engine) if engine is not None else None
+        self.conversations = Conversations(max_turns=settings.history_turns)
+        self.cooldown = Cooldown(settings.cooldown_s)
+        self.slots = ModelSlots(settings.max_concurrent_llm)
+        self.feedback = FeedbackStore(feedback_path(settings))
+        self._listings = Listings(engine) if engine is not None else None
+        self._active: set[asyncio.Task[object]] = set()
+
+    @property
+    def answers(self) -> EngineThread:
+        """The engine, called through its own loop (see ``engine_thread``)."""
+        if self._worker is None:
+            raise RuntimeError("this bot has no answer engine (command sync only, or closed)")
+        return self._worker
+
+    @property
+    def listings(self) -> Listings:
+        if self._listings is None:
+            raise RuntimeError("this bot was built without an answer engine (command sync only)")
+        return self._listings
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(VoteButton)
+        await self.add_cog(PanelCommands(self))
+        await self.add_cog(MessageQuestions(self))
+        if self.engine is None:
+            return
+        # Load what the first question would otherwise wait for: speakers, sources, the lexical
+        # index and the embedding model, all off the event loop.
+        await self.listings.refresh()
+        await asyncio.to_thread(self.engine.retriever.search, "warm up", 1)
+        if not self.listings.sources:
+            log.warning("nothing is indexed yet: run `panelist ingest` before asking questions")
+        log.info(
+            "ready to answer: mode=%s sources=%d personas=%d message_content=%s",
+            self.engine.mode,
+            len(self.listings.sources),
+            len(self.listings.personas),
+            self.intents.message_content,
+        )
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s (id %s) to %d guild(s)", self.user, self.user and self.user.id,
+                 len(self.guilds))  # fmt: skip
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        """No prefix commands: messages are questions, handled by ``MessageQuestions``."""
+
+    @contextlib.contextmanager
+    def tracking(self) -> Iterator[None]:
+        """Mark the current task as an answer in progress, so shutdown lets it finish."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._active.add(task)
+        try:
+            yield
+        finally:
+            if task is not None:
+                self._active.discard(task)
+
+    async def close(self) -> None:
+        pending = [t for t in self._active if not t.done()]
+        if pending and not self.is_closed():
+            log.info("waiting for %d answer(s) in progress", len(pending))
+            await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_S)
+        await super().close()
+        if self._worker is not None:
+            worker, self._worker = self._worker, None
+            await worker.aclose()
+
+
+class ShardedPanelistBot(PanelistBot, commands.AutoShardedBot):
+    """The same bot over several gateway shards (Discord requires them past 2500 guilds)."""
+
+
+def create_bot(settings: Settings, engine: Engine | None) -> PanelistBot:
+    cls = ShardedPanelistBot if settings.discord_sharded else PanelistBot
+    return cls(settings, engine)
+
+
+def point_discord_at(settings: Settings) -> None:
+    """Aim discord.py at another Discord-compatible server when the settings say so.
+
+    discord.py has no constructor option for this: REST URLs come from the class attribute
+    ``Route.BASE`` and a plain client connects straight to ``DiscordWebSocket.DEFAULT_GATEWAY``.
+    Both are left alone at their defaults, so nothing else that set them is undone.
+    """
+    default_base = Settings.model_fields["discord_api_base"].default
+    base = settings.discord_api_base.rstrip("/")
+    if base != default_base.rstrip("/"):
+        Route.BASE = base
+    if settings.discord_gateway_url:
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+def token_of(settings: Settings) -> str:
+    return settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
+
+
+async def run_bot(settings: Settings) -> None:
+    """Run until SIGINT/SIGTERM, then finish answers in progress and close bot and engine."""
+    point_discord_at(settings)
+    engine = Engine(settings)
+    bot = create_bot(settings, engine)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # Windows
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        async with bot:
+            runner = asyncio.create_task(bot.start(token_of(settings)), name="panelist-bot")
+            stopper = asyncio.create_task(stop.wait(), name="panelist-stop")
+            done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            if runner in done:
+                stopper.cancel()
+                runner.result()  # LoginFailure, PrivilegedIntentsRequired, ...
+                return
+            log.info("shutting down")
+            await bot.close()
+            with contextlib.suppress(asyncio.CancelledError, discord.DiscordException):
+                await runner
+    finally:
+        await bot.close()  # no-op when already closed; closes the engine thread after a failure
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.remove_signal_handler(sig)
+
+
+async def sync_commands(settings: Settings, guild_id: int | None) -> list[str]:
+    """Register the slash commands (in one guild: instantly; globally: for every server)."""
+    point_discord_at(settings)
+    bot = create_bot(settings, engine=None)
+    async with bot:
+        await bot.login(token_of(settings))
+        if guild_id is not None:
+            guild = discord.Object(id=guild_id)
+            bot.tree.copy_global_to(guild=guild)
+            synced = await bot.tree.sync(guild=guild)
+        else:
+            synced = await bot.tree.sync()
+    return [c.name for c in synced]

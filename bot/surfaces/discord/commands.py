@@ -1,0 +1,143 @@
+"""The slash commands: /ask, /quote, /sources, /personas, /help.
+
+Slash commands need no privileged intent: Discord sends the options with the interaction. Every
+command that may take longer than Discord's 3-second deadline defers before doing any work;
+checks that can refuse a question (length, cooldown) run first because they are instant and let
+the refusal be private.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.surfaces.discord import render
+from bot.surfaces.discord.answering import Question, answer_question, refusal
+from bot.surfaces.discord.errors import UNEXPECTED, log_failure, reply_line
+from bot.surfaces.discord.replies import NO_MENTIONS, InteractionReply
+
+if TYPE_CHECKING:
+    from bot.surfaces.discord.bot import PanelistBot
+
+log = logging.getLogger(__name__)
+
+
+class PanelCommands(commands.Cog, name="Panel"):
+    def __init__(self, bot: PanelistBot) -> None:
+        self.bot = bot
+
+    # --- /ask ------------------------------------------------------------------------------
+    @app_commands.command(name="ask", description="Ask the discussions; the answer quotes them.")
+    @app_commands.describe(
+        question="What you want to know",
+        persona="Answer only from this speaker's recorded words",
+        source="Only this discussion",
+    )
+    async def ask(
+        self,
+        interaction: discord.Interaction,
+        question: str,
+        persona: str | None = None,
+        source: str | None = None,
+    ) -> None:
+        line = refusal(self.bot, interaction.user.id, question)
+        if line:
+            await _private(interaction, [line])
+            return
+        await interaction.response.defer(thinking=True)
+        q = Question(
+            question.strip(),
+            interaction.user.id,
+            via="slash",
+            persona=persona,
+            source=source,
+            echo=True,
+        )
+        await answer_question(self.bot, InteractionReply(interaction), q)
+
+    @ask.autocomplete("persona")
+    async def _ask_persona(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return self.bot.listings.persona_choices(current)
+
+    @ask.autocomplete("source")
+    async def _ask_source(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return self.bot.listings.source_choices(current)
+
+    # --- /quote ----------------------------------------------------------------------------
+    @app_commands.command(name="quote", description="The single best verbatim quote on a topic.")
+    @app_commands.describe(topic="What the quote should be about", speaker="Only this speaker")
+    async def quote(
+        self, interaction: discord.Interaction, topic: str, speaker: str | None = None
+    ) -> None:
+        limit = self.bot.settings.max_question_chars
+        if not topic.strip() or len(topic) > limit:
+            await _private(interaction, [f"Give a topic of 1 to {limit} characters."])
+            return
+        await interaction.response.defer(thinking=True)
+        reply = InteractionReply(interaction)
+        try:
+            citation = await self.bot.answers.best_quote(topic, speaker=speaker)
+            if citation is None:
+                await reply.fail(render.no_quote_line(topic, speaker))
+                return
+            await reply.show(render.quote_message(citation))
+        except Exception as exc:
+            log_failure(log, f"/quote user={interaction.user.id}", exc)
+            await reply.fail(reply_line(exc))
+            return
+        log.info("quote user=%s source=%s", interaction.user.id, citation.source)
+
+    @quote.autocomplete("speaker")
+    async def _quote_speaker(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return self.bot.listings.persona_choices(current)
+
+    # --- listings --------------------------------------------------------------------------
+    @app_commands.command(name="sources", description="The discussions I know.")
+    async def sources(self, interaction: discord.Interaction) -> None:
+        self.bot.listings.refresh_if_stale()
+        await _private(interaction, render.sources_parts(self.bot.listings.sources))
+
+    @app_commands.command(name="personas", description="The speakers you can ask as a persona.")
+    async def personas(self, interaction: discord.Interaction) -> None:
+        self.bot.listings.refresh_if_stale()
+        await _private(interaction, render.personas_parts(self.bot.listings.personas))
+
+    @app_commands.command(name="help", description="What I can do and how to ask.")
+    async def help(self, interaction: discord.Interaction) -> None:
+        await _private(interaction, [render.HELP])
+
+    async def cog_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """A bug in a command: the log gets the traceback, the user one line."""
+        cause = getattr(error, "original", error)
+        log_failure(log, f"/{interaction.command.name if interaction.command else '?'}", cause)
+        try:
+            if interaction.response.is_done():
+                await InteractionReply(interaction).fail(UNEXPECTED)
+            else:
+                await _private(interaction, [UNEXPECTED])
+        except discord.HTTPException:
+            pass
+
+
+async def _private(interaction: discord.Interaction, parts: Sequence[str]) -> None:
+    """Reply only the user sees: the first part answers, the rest follow."""
+    await interaction.response.send_message(
+        parts[0], ephemeral=True, allowed_mentions=NO_MENTIONS, suppress_embeds=True
+    )
+    for part in parts[1:]:
+        await interaction.followup.send(
+            part, ephemeral=True, allowed_mentions=NO_MENTIONS, suppress_embeds=True
+        )
