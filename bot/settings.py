@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     chroma_ssl: bool = Field(
         default=False, validation_alias=AliasChoices("CHROMA_SSL", "PANELIST_CHROMA_SSL")
     )
-    max_file_mb: float = 64.0  # files above this are refused at ingest with a clear message
+    max_file_mb: float = 25.0  # files above this are refused at ingest with a clear message
 
     # --- embeddings and chunking -------------------------------------------------------------
     embedding_backend: Literal["local", "openai"] = "local"
@@ -49,7 +49,7 @@ class Settings(BaseSettings):
 
     # --- retrieval ---------------------------------------------------------------------------
     top_k: int = 5
-    rrf_k: int = 60
+    rrf_k: int = 10  # chosen with `panelist eval retrieval` (docs/retrieval.md); 60 is the paper's
     max_query_chars: int = 2000
 
     # --- LLM ---------------------------------------------------------------------------------

@@ -195,7 +195,7 @@ STOP = frozenset(
 )
 MAX_WORDS = 70
 MIN_WORDS = 5
-RELATIVE_FLOOR = 0.4  # a sentence scoring under this share of the best one is padding, not answer
+RELATIVE_FLOOR = 0.3  # a sentence scoring under this share of the best one is padding, not answer
 PASSAGE_WORDS = 90
 
 

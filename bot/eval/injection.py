@@ -502,7 +502,9 @@ def score(
     planted_retrieved: bool | None = None,
 ) -> Outcome:
     text = answer.text if answer else ""
-    reached = prompt is not None or bool(answer and answer.mode == "extractive" and answer.grounded)
+    reached = prompt is not None or bool(
+        answer and answer.mode == "extractive" and answer.citations
+    )
     out = Outcome(
         case.id,
         case.kind,

@@ -27,6 +27,22 @@ log = logging.getLogger(__name__)
 Mode = Literal["hybrid", "dense", "lexical"]
 
 
+_QUOTED = re.compile(r"[\"“”]([^\"“”]{8,})[\"“”]")
+
+
+def squash(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.casefold()))
+
+
+def phrases(query: str) -> list[str]:
+    """Verbatim-lookup phrases: quoted parts of the query, or the query itself when it is long
+    enough (6+ words) to be a pasted line rather than a question."""
+    quoted = [squash(m) for m in _QUOTED.findall(query)]
+    if not quoted and len(query.split()) >= 6:
+        quoted = [squash(query)]
+    return [q for q in quoted if len(q.split()) >= 3]
+
+
 class QueryError(Exception):
     """A query or filter the user must fix; one line."""
 
@@ -155,7 +171,7 @@ class Retriever:
         if mode in ("hybrid", "lexical"):
             mask = self._mask(state, source, speaker)
             lexical = [(state.chunks[r].id, s) for r, s in state.lexical.query(query, depth, mask)]
-        return self._fuse(state, dense, lexical, k)
+        return self._fuse(state, dense, lexical, k, phrases(query))
 
     def _mask(self, state: Loaded, source: str | None, speaker: str | None) -> np.ndarray | None:
         if not source and not speaker:
@@ -177,6 +193,7 @@ class Retriever:
         dense: Sequence[tuple[str, float]],
         lexical: Sequence[tuple[str, float]],
         k: int,
+        quoted: Sequence[str] = (),
     ) -> list[Hit]:
         rrf_k = self.settings.rrf_k
         scores: dict[str, float] = {}
@@ -186,6 +203,12 @@ class Retriever:
         for ranks in (dense_rank, lexical_rank):
             for cid, rank in ranks.items():
                 scores[cid] = scores.get(cid, 0.0) + 1.0 / (rrf_k + rank)
+        # Someone pasting a line to find who said it wants that passage first, whatever RRF
+        # makes of two rankers' disagreement: a verbatim phrase match outranks everything.
+        for cid in scores:
+            text = squash(state.chunks[state.row[cid]].text)
+            if any(p in text for p in quoted):
+                scores[cid] += 1.0
         best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
         return [
             Hit(

@@ -434,9 +434,11 @@ def eval_answers(
 
 
 from bot.surfaces.discord.cli import discord_app, feedback_command  # noqa: E402
+
 app.add_typer(discord_app, name="discord")
 app.command("feedback")(feedback_command)
 from bot.eval.injection_cli import eval_injection  # noqa: E402
+
 eval_app.command("injection")(eval_injection)
 
 

@@ -129,6 +129,9 @@ class FakeOpenAI:
     ) -> None:
         self._default: Reply = _as_reply(default)
         self.responder = responder
+        # Called with the texts of each embeddings request; an HttpError or Hang it returns is
+        # served instead of vectors (interrupted-ingest tests), None means answer normally.
+        self.embedding_hook: Callable[[list[str]], Reply | None] | None = None
         self.embedding_dim = embedding_dim
         self.models = models
         self.requests: list[RecordedRequest] = []
@@ -399,6 +402,13 @@ class FakeOpenAI:
         inputs = body["input"]
         if isinstance(inputs, str):
             inputs = [inputs]
+        if self.embedding_hook is not None:
+            special = self.embedding_hook([str(x) for x in inputs])
+            if isinstance(special, HttpError):
+                return _error_response(special)
+            if isinstance(special, Hang):
+                await self._pause(special.seconds)
+                return _error_response(HttpError(503, "hung"))
         dim = int(body.get("dimensions") or self.embedding_dim)
         as_b64 = body.get("encoding_format") == "base64"
         data = []

@@ -63,7 +63,7 @@ async def answer_question(bot: PanelistBot, reply: Reply, q: Question) -> None:
     edits = StreamingEdits(
         reply.show,
         bot.settings.stream_edit_interval_s,
-        render=lambda text: render.preview(text, question=echo, persona=q.persona),
+        render=lambda text: render.preview(text, question=echo),
     )
 
     async def queued(position: int) -> None:
@@ -73,7 +73,7 @@ async def answer_question(bot: PanelistBot, reply: Reply, q: Question) -> None:
             log.debug("the queue notice failed: HTTP %s", exc.status)
 
     log.info(
-        "question via=%s user=%s chars=%d persona=%s source=%s memory=%d",
+        "question via=%s user=%s chars=%d persona=%r source=%r memory=%d",
         q.via, q.user_id, len(q.text), q.persona, q.source, len(history),
     )  # fmt: skip
     try:

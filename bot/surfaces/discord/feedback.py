@@ -200,7 +200,9 @@ class VoteButton(
             return
         context = store.context_for(message.id) or AnswerContext.from_message(message.content)
         try:
-            await asyncio.to_thread(store.record, self.vote, interaction.user.id, message.id, context)
+            await asyncio.to_thread(
+                store.record, self.vote, interaction.user.id, message.id, context
+            )
         except OSError as exc:
             log.warning("recording a vote failed: %s", type(exc).__name__)
             line = "Sorry, I couldn't record that vote."

@@ -58,10 +58,7 @@ class Listings:
         self.refresh_if_stale()
         return _matching(
             typed,
-            (
-                (f"{p.name} — {', '.join(p.sources)}", p.name, p.name)
-                for p in self.personas
-            ),
+            ((f"{p.name} — {', '.join(p.sources)}", p.name, p.name) for p in self.personas),
         )
 
     def source_choices(self, typed: str) -> list[app_commands.Choice[str]]:

@@ -73,12 +73,9 @@ def one_line(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def question_echo(question: str, persona: str | None = None) -> str:
+def question_echo(question: str) -> str:
     """The question above a slash-command answer: other readers never see the command's options."""
-    line = f"> {escape_markdown(discord_safe(one_line(question, ECHO_CHARS)))}"
-    if persona:
-        line += f" — *answered from {escape_markdown(persona)}'s words*"
-    return line
+    return f"> {escape_markdown(discord_safe(one_line(question, ECHO_CHARS)))}"
 
 
 def notice_line(notice: str | None) -> str | None:
@@ -95,7 +92,7 @@ def answer_parts(answer: Answer, *, question: str | None = None, limit: int = LI
     """
     body = discord_safe(answer.text.strip())
     if question:
-        body = f"{question_echo(question, answer.persona)}\n\n{body}"
+        body = f"{question_echo(question)}\n\n{body}"
     tail = [discord_safe(footnote_line(c)) for c in answer.citations]
     notice = notice_line(answer.notice)
     if notice:
@@ -110,13 +107,11 @@ def answer_parts(answer: Answer, *, question: str | None = None, limit: int = LI
     return parts + pack_lines(tail, limit)
 
 
-def preview(
-    text: str, *, question: str | None = None, persona: str | None = None, limit: int = LIMIT
-) -> str:
-    """A reply still being written: the first message's worth, formatting closed, marked unfinished."""
+def preview(text: str, *, question: str | None = None, limit: int = LIMIT) -> str:
+    """A reply still being written: the first message's worth, markdown closed, marked as such."""
     body = discord_safe(text.strip())
     if question:
-        body = f"{question_echo(question, persona)}\n\n{body}"
+        body = f"{question_echo(question)}\n\n{body}"
     # Room for the unfinished mark and for closing whatever markdown the cut leaves open.
     first = split_message(body, limit - len(STREAMING_MARK) - 16)[0] if body else ""
     return balance(first) + STREAMING_MARK
