@@ -1,0 +1,210 @@
+"""``panelist bench``: ingest throughput, search latency, answer overhead and peak memory.
+
+Each corpus runs in its own subprocess so peak RSS belongs to that corpus alone. The synthetic
+corpus is the seeds' own segments resampled (fixed seed) into ``scale``× as much text, written as
+Whisper transcripts, so parsing, chunking and embedding do real work on realistic text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bot.eval.qa import load_qa
+from bot.index.ingest import expand_paths, ingest
+from bot.index.store import Store
+from bot.ingest.manifest import load_manifest
+from bot.ingest.parse import parse_transcript
+from bot.ingest.read import read_transcript
+from bot.retrieve.search import Retriever
+from bot.settings import Settings, load_settings
+
+WARMUP = 20
+RUNS = 200
+EXTRACTIVE_RUNS = 50  # full offline answers are ~10× slower than a search; fewer keep bench short
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def ms(values: list[float]) -> dict[str, float]:
+    return {
+        "p50_ms": round(percentile(values, 0.5) * 1000, 2),
+        "p95_ms": round(percentile(values, 0.95) * 1000, 2),
+        "max_ms": round(max(values) * 1000, 2),
+    }
+
+
+def synth_corpus(seeds: Path, out: Path, scale: int, seed: int = 7) -> int:
+    """Resample seed segments into ``scale``× the seeds' text; returns bytes written."""
+    rng = random.Random(seed)
+    manifest = load_manifest(seeds)
+    texts: list[str] = []
+    for path in expand_paths([seeds]):
+        meta = manifest.get(path.name)
+        parsed = parse_transcript(
+            read_transcript(path, max_bytes=1 << 30),
+            participants=meta.participants if meta else (),
+            aliases=meta.aliases if meta else None,
+        )
+        texts.extend(s.text for s in parsed.segments)
+    target = sum(p.stat().st_size for p in expand_paths([seeds])) * scale
+    out.mkdir(parents=True, exist_ok=True)
+    written, n = 0, 0
+    per_file = 1_000_000
+    while written < target:
+        lines, t, size = [], 0.0, 0
+        while size < per_file and written + size < target:
+            seg = rng.choice(texts)
+            dur = 2 + len(seg) / 15
+            lines.append(f"[{_ts(t)} --> {_ts(t + dur)}]  {seg}\n")
+            size += len(lines[-1].encode())
+            t += dur
+        (out / f"synthetic_{n:04d}.txt").write_text("".join(lines), encoding="utf-8")
+        written += size
+        n += 1
+    return written
+
+
+def _ts(seconds: float) -> str:
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{int(h):02d}:{int(m):02d}:{s:06.3f}"
+
+
+def run_corpus(settings: Settings, corpus: Path, qa_file: Path) -> dict[str, Any]:
+    """Measure one corpus in this process (called in a fresh subprocess by ``bench``)."""
+    started = time.perf_counter()
+    store = Store(settings)
+    report = ingest(store, [corpus])
+    ingest_s = time.perf_counter() - started
+    chunks = store.catalog.count_chunks()
+    size = sum(p.stat().st_size for p in expand_paths([corpus]))
+    retriever = Retriever(store)
+    questions = [q.question for q in load_qa(qa_file, settings.seeds_dir)]
+    load_started = time.perf_counter()
+    retriever.state()
+    index_load_s = time.perf_counter() - load_started
+    for q in questions[:WARMUP]:
+        retriever.search(q, 5)
+    search = []
+    for i in range(RUNS):
+        t = time.perf_counter()
+        retriever.search(questions[i % len(questions)], 5)
+        search.append(time.perf_counter() - t)
+    overhead, extractive = asyncio.run(answer_timings(settings, store, questions))
+    return {
+        "files": len(report.files),
+        "bytes": size,
+        "chunks": chunks,
+        "ingest_s": round(ingest_s, 2),
+        "ingest_chunks_per_s": round(chunks / ingest_s, 1),
+        "ingest_mb_per_s": round(size / 1e6 / ingest_s, 3),
+        "index_load_s": round(index_load_s, 3),
+        "search_hybrid_k5": ms(search),
+        "answer_overhead_llm_path": ms(overhead),
+        "answer_extractive": ms(extractive),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+async def answer_timings(
+    settings: Settings, store: Store, questions: list[str]
+) -> tuple[list[float], list[float]]:
+    """Our own per-answer work with the model's time excluded: retrieval, prompt building, quote
+    verification, citations and output guards run for real on a reply quoting the top excerpt;
+    plus the full extractive answer (which has no model)."""
+    from bot.answer.engine import Engine
+    from bot.answer.guards import OutputGuard
+    from bot.answer.prompts import build_prompt
+
+    engine = Engine(settings.model_copy(update={"openai_base_url": None, "openai_api_key": None}))
+    engine.store = store
+    engine.retriever = Retriever(store)
+    overhead: list[float] = []
+    extractive: list[float] = []
+    for i in range(WARMUP + RUNS):
+        q = questions[i % len(questions)]
+        t = time.perf_counter()
+        hits = engine.retriever.search(q, settings.top_k)
+        excerpts = engine._excerpts(hits, None)
+        prompt = build_prompt(q, excerpts, persona=None, budget_tokens=settings.context_window)
+        first = " ".join(prompt.excerpts[0].chunk.text.split()[:12]) if prompt.excerpts else ""
+        reply = f'They said "{first}" [1], and "a quote nobody said" [2].'
+        guard = OutputGuard.for_request(
+            system_prompt=prompt.system,
+            canary=prompt.canary,
+            sources=[e.chunk.text for e in prompt.excerpts],
+            refusal_text="refused",
+        )
+        engine._finish(reply, prompt.excerpts, None, guard)
+        if i >= WARMUP:
+            overhead.append(time.perf_counter() - t)
+        if WARMUP <= i < WARMUP + EXTRACTIVE_RUNS:
+            t = time.perf_counter()
+            await engine.answer(q)
+            extractive.append(time.perf_counter() - t)
+    return overhead, extractive
+
+
+def bench(
+    settings: Settings, scale: int, qa_file: Path, keep: Path | None = None
+) -> dict[str, Any]:
+    work = Path(tempfile.mkdtemp(prefix="panelist-bench-", dir=keep))
+    models = Path(settings.data_dir) / "models"  # reuse the one-time ONNX export
+    results: dict[str, Any] = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
+        "date": time.strftime("%Y-%m-%d"),
+        "embedding": settings.embedding_backend + ":" + settings.embedding_model,
+        "chunk_tokens": settings.chunk_tokens,
+        "corpora": {},
+    }
+    corpora = {"seeds": Path(settings.seeds_dir)}
+    if scale > 1:
+        synth = work / f"synthetic_x{scale}"
+        synth_corpus(Path(settings.seeds_dir), synth, scale)
+        corpora[f"seeds_x{scale}"] = synth
+    for name, corpus in corpora.items():
+        data = work / f"data-{name}"
+        data.mkdir()
+        if models.exists():
+            (data / "models").symlink_to(models.resolve(), target_is_directory=True)
+        env = dict(os.environ, PANELIST_DATA_DIR=str(data), PANELIST_ENV_FILE="")
+        proc = subprocess.run(
+            [sys.executable, "-m", "bot.eval.bench", str(corpus), str(qa_file)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if proc.returncode != 0:
+            tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+            raise RuntimeError(f"bench of {name} failed: {tail}")
+        results["corpora"][name] = json.loads(proc.stdout)
+    return results
+
+
+def _child() -> None:
+    corpus, qa_file = Path(sys.argv[1]), Path(sys.argv[2])
+    settings = load_settings()
+    print(json.dumps(run_corpus(settings, corpus, qa_file)))
+
+
+if __name__ == "__main__":
+    _child()
