@@ -38,11 +38,15 @@ def test_extractive_answers_meet_the_offline_bars(seeded_settings, qas):
     """Extractive mode: evidence quoted for ≥ 70% of answerable questions, every unanswerable
     question comes back not grounded, and every quote shown is verified."""
     engine = Engine(seeded_settings)
-    try:
-        result = asyncio.run(evaluate_answers(engine, qas))
-    finally:
-        asyncio.run(engine.aclose())
     assert engine.mode == "extractive"
+
+    async def run():
+        try:
+            return await evaluate_answers(engine, qas)
+        finally:
+            await engine.aclose()
+
+    result = asyncio.run(run())
     assert result.recall >= 0.70, result.misses
     assert result.refusal_accuracy == 1.0, result.false_answers
     assert result.precision == 1.0
