@@ -353,9 +353,9 @@ class Engine:
         excerpts = self._excerpts(hits, speaker)
         if not excerpts or not self._relevant(hits):
             return None
-        best = extractive.best_sentences(
+        best = extractive.select(
             topic, excerpts, limit=1, embed=self.store.embedder.embed_documents, extend=False
-        )
+        ).passages
         if not best:
             return None
         return sentence_citation(best[0], 1, self.labels_and_urls())

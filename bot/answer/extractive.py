@@ -293,25 +293,6 @@ class Selection:
     best_cosine: float  # the closest sentence's cosine similarity to the question (0 without embed)
 
 
-def best_sentences(
-    question: str,
-    excerpts: Sequence[Excerpt],
-    *,
-    limit: int = 3,
-    prefer_speakers: Sequence[str] = (),
-    embed: Embed | None = None,
-    extend: bool = True,
-) -> list[Sentence]:
-    return select(
-        question,
-        excerpts,
-        limit=limit,
-        prefer_speakers=prefer_speakers,
-        embed=embed,
-        extend=extend,
-    ).passages
-
-
 def select(
     question: str,
     excerpts: Sequence[Excerpt],
