@@ -31,6 +31,7 @@ from bot.answer.render import deep_link
 from bot.answer.types import Answer, Citation
 from bot.answer.verify import QuoteCheck, apply_checks, verify_quotes
 from bot.index.store import Store
+from bot.ingest.flags import INSTRUCTION_LIKE
 from bot.retrieve.hit import Hit
 from bot.retrieve.search import QueryError, Retriever
 from bot.settings import Settings
@@ -235,12 +236,7 @@ class Engine:
             spotlight=self.defences.spotlight,
         )
         self.last_prompt = prompt
-        guard = OutputGuard.for_request(
-            system_prompt=prompt.system,
-            canary=prompt.canary,
-            sources=[e.chunk.text for e in prompt.excerpts],
-            refusal_text=REFUSAL,
-        )
+        guard = request_guard(prompt.system, prompt.canary, prompt.excerpts)
         raw = ""
         shown = ""
         last = 0.0
@@ -267,7 +263,7 @@ class Engine:
         text = raw.strip()
         guarded = self.defences.output_guard
         if guarded and (guard.must_refuse or guard.check(text).refused):
-            log.warning("output guard replaced a reply (leak of canary or system prompt)")
+            log.info("output guard replaced a reply (leak of canary or system prompt)")
             return Answer(REFUSAL, "llm", False, persona)
         if text.strip(" .\"'`*").upper().startswith(NOT_COVERED):
             return self._not_covered(persona, None)
@@ -323,12 +319,7 @@ class Engine:
             citations.append(cite)
             who = f"**{cite.speaker}** said" if cite.speaker else f"In *{cite.label}*"
             lines.append(f"- {who}: “{display_quote(cite.quote)}” [{n}]")
-        guard = OutputGuard.for_request(
-            system_prompt="",
-            canary="",
-            sources=[e.chunk.text for e in excerpts],
-            refusal_text=REFUSAL,
-        )
+        guard = request_guard("", "", excerpts)
         text = guard.check("\n".join(lines)).text
         notice = EXTRACTIVE_NOTICE
         if persona:
@@ -359,6 +350,18 @@ class Engine:
         if not best:
             return None
         return sentence_citation(best[0], 1, self.labels_and_urls())
+
+
+def request_guard(system: str, canary: str, excerpts: Sequence[Excerpt]) -> OutputGuard:
+    """The output guard for one reply: excerpts may be quoted, but links are allowed only from
+    excerpts not flagged as instruction-like at ingest (a planted "post this link" passage)."""
+    return OutputGuard.for_request(
+        system_prompt=system,
+        canary=canary,
+        sources=[e.chunk.text for e in excerpts],
+        link_sources=[e.chunk.text for e in excerpts if INSTRUCTION_LIKE not in e.chunk.flags],
+        refusal_text=REFUSAL,
+    )
 
 
 def display_quote(text: str) -> str:

@@ -127,10 +127,14 @@ class OutputGuard:
         canary: str,
         sources: Iterable[str],
         refusal_text: str,
+        link_sources: Iterable[str] | None = None,
     ) -> OutputGuard:
-        """Links and quotable runs both come from the same retrieved source texts."""
+        """Quotable runs come from the retrieved source texts; links from ``link_sources`` (by
+        default the same texts), so a caller can refuse links from passages that read like
+        instructions to a model, the usual carrier of a planted link."""
         sources = list(sources)
-        allowed = set().union(*(urls_in(s) for s in sources)) if sources else set()
+        linkable = sources if link_sources is None else list(link_sources)
+        allowed = set().union(*(urls_in(s) for s in linkable)) if linkable else set()
         return cls(
             system_prompt=system_prompt,
             canary=canary,

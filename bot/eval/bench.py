@@ -126,8 +126,7 @@ async def answer_timings(
     """Our own per-answer work with the model's time excluded: retrieval, prompt building, quote
     verification, citations and output guards run for real on a reply quoting the top excerpt;
     plus the full extractive answer (which has no model)."""
-    from bot.answer.engine import Engine
-    from bot.answer.guards import OutputGuard
+    from bot.answer.engine import Engine, request_guard
     from bot.answer.prompts import build_prompt
 
     engine = Engine(settings.model_copy(update={"openai_base_url": None, "openai_api_key": None}))
@@ -143,12 +142,7 @@ async def answer_timings(
         prompt = build_prompt(q, excerpts, persona=None, budget_tokens=settings.context_window)
         first = " ".join(prompt.excerpts[0].chunk.text.split()[:12]) if prompt.excerpts else ""
         reply = f'They said "{first}" [1], and "a quote nobody said" [2].'
-        guard = OutputGuard.for_request(
-            system_prompt=prompt.system,
-            canary=prompt.canary,
-            sources=[e.chunk.text for e in prompt.excerpts],
-            refusal_text="refused",
-        )
+        guard = request_guard(prompt.system, prompt.canary, prompt.excerpts)
         engine._finish(reply, prompt.excerpts, None, guard)
         if i >= WARMUP:
             overhead.append(time.perf_counter() - t)

@@ -23,8 +23,9 @@ questions the seeds answer (some hard negatives, e.g. DAN slang, they do not), a
 is ``eval answers``' job. In extractive mode (no model configured) nothing reaches a model, so
 leak rates are not applicable, but the code-side layers and the benign path are still measured.
 
-The store is built for the run in its own data dir (seeds + planted transcripts), never the
-production store: a marker file guards against pointing ``--data-dir`` at a real one.
+The store is built for the run in its own data dir, never the production store (a marker file
+guards against pointing ``--data-dir`` at a real one): the seeds alone for direct attacks and
+benign questions, then the seeds plus the planted transcripts for the indirect cases.
 """
 
 from __future__ import annotations
@@ -211,7 +212,9 @@ def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
     denom = 1 + z2 / n
     centre = (p + z2 / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    low = 0.0 if k == 0 else max(0.0, centre - half)  # exact bounds, not rounding residue
+    high = 1.0 if k == n else min(1.0, centre + half)
+    return low, high
 
 
 # --- the evaluation store ----------------------------------------------------------------------
