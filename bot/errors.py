@@ -7,7 +7,7 @@ trace or a secret.
 
 from __future__ import annotations
 
-from bot.answer.llm import LLMError
+from bot.answer.llm_errors import LLMError
 from bot.index.embed import EmbeddingError
 from bot.index.store import StoreMismatchError
 from bot.index.vectors import VectorStoreError

@@ -13,11 +13,12 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.answer import extractive
 from bot.answer.excerpt import Excerpt
 from bot.answer.guards import OutputGuard, injection_score, sanitize_question
-from bot.answer.llm import LLM, LLMError
+from bot.answer.llm_errors import LLMError
 from bot.answer.persona import restrict_to_speaker
 from bot.answer.prompts import (
     DATAMARK,
@@ -35,6 +36,9 @@ from bot.ingest.flags import INSTRUCTION_LIKE
 from bot.retrieve.hit import Hit
 from bot.retrieve.search import QueryError, Retriever
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.answer.llm import LLM
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +99,8 @@ class Engine:
         self.store = store or Store(settings)
         self.retriever = Retriever(self.store)
         if llm is None and settings.llm_enabled:
+            from bot.answer.llm import LLM  # imports openai: only when a model is configured
+
             llm = LLM(settings)
         self.llm = llm
         self._idf_cache: tuple[int, dict[str, float]] | None = None

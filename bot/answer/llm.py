@@ -13,41 +13,19 @@ import json
 import re
 import socket
 from collections.abc import AsyncIterator
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
 import openai
 
+from bot.answer.llm_errors import LLMError
 from bot.settings import Settings
-
-ErrorKind = Literal[
-    "connection",
-    "timeout",
-    "auth",
-    "not_found",
-    "rate_limit",
-    "server",
-    "request",
-    "malformed",
-    "empty",
-    "refused",
-    "config",
-]
 
 _DEFAULT_BASE_URL = "https://api.openai.com/v1"
 # Keyless local servers (Ollama, llama.cpp, vLLM) ignore the key, but the client insists on one.
 _PLACEHOLDER_KEY = "not-needed"
 _MAX_DETAIL_CHARS = 160
 _DROPPED = "connection dropped mid-reply"
-
-
-class LLMError(Exception):
-    """A model call failed; ``str()`` is one secret-free line meant for the user."""
-
-    def __init__(self, message: str, *, kind: ErrorKind, status: int | None = None) -> None:
-        super().__init__(message)
-        self.kind: ErrorKind = kind
-        self.status = status
 
 
 def endpoint_host(base_url: str | None) -> str:

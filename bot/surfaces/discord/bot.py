@@ -191,16 +191,22 @@ async def run_bot(settings: Settings) -> None:
                 loop.remove_signal_handler(sig)
 
 
-async def sync_commands(settings: Settings, guild_id: int | None) -> list[str]:
-    """Register the slash commands (in one guild: instantly; globally: for every server)."""
+async def sync_commands(
+    settings: Settings, guild_id: int | None, *, clear: bool = False
+) -> list[str]:
+    """Register the slash commands (in one guild: instantly; globally: for every server).
+
+    ``clear`` registers none instead, removing what an earlier sync put there (e.g. the guild
+    copies used for testing, which would otherwise show next to the global commands).
+    """
     point_discord_at(settings)
     bot = create_bot(settings, engine=None)
     async with bot:
         await bot.login(token_of(settings))
-        if guild_id is not None:
-            guild = discord.Object(id=guild_id)
+        guild = discord.Object(id=guild_id) if guild_id is not None else None
+        if clear:
+            bot.tree.clear_commands(guild=None)
+        elif guild is not None:
             bot.tree.copy_global_to(guild=guild)
-            synced = await bot.tree.sync(guild=guild)
-        else:
-            synced = await bot.tree.sync()
+        synced = await bot.tree.sync(guild=guild)
     return [c.name for c in synced]

@@ -66,6 +66,9 @@ def sync(
         int | None,
         typer.Option(help="Register in this server only (instant; for testing)."),
     ] = None,
+    clear: Annotated[
+        bool, typer.Option(help="Remove the commands instead (from the guild, or globally).")
+    ] = False,
 ) -> None:
     """Register the slash commands with Discord (logs in, syncs, exits). Run after upgrades."""
     import asyncio
@@ -76,11 +79,14 @@ def sync(
     if not token_of(settings):
         base.fail(NO_TOKEN)
     with base.friendly_errors(), _discord_errors():
-        names = asyncio.run(sync_commands(settings, guild))
+        names = asyncio.run(sync_commands(settings, guild, clear=clear))
     where = f"in guild {guild}" if guild is not None else "globally"
     from bot.surfaces.console import out
 
-    out.print(f"registered {len(names)} commands {where}: {', '.join('/' + n for n in names)}")
+    if clear:
+        out.print(f"removed the commands {where}")
+    else:
+        out.print(f"registered {len(names)} commands {where}: {', '.join('/' + n for n in names)}")
 
 
 def feedback_command(

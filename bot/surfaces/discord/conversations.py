@@ -58,7 +58,6 @@ class MessageQuestions(commands.Cog, name="Conversations"):
         *,
         via: str,
         conversation: str | None,
-        reference: discord.Message | None = None,
     ) -> None:
         text = self._question(message)
         if not text and via == "thread":
@@ -70,7 +69,7 @@ class MessageQuestions(commands.Cog, name="Conversations"):
         with contextlib.suppress(discord.HTTPException):
             await channel.typing()
         q = Question(text, message.author.id, via=via, conversation=conversation)
-        await answer_question(self.bot, ChannelReply(channel, reference=reference), q)
+        await answer_question(self.bot, ChannelReply(channel), q)
 
     async def _ask_in_new_thread(self, message: discord.Message) -> None:
         """A mention in a channel: the answer and its follow-ups go in a thread on the message."""

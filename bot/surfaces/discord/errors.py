@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.answer.llm import LLMError
+from bot.answer.llm_errors import LLMError
 from bot.errors import USER_ERRORS, user_message
 from bot.retrieve.search import QueryError
 
