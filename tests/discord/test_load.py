@@ -5,7 +5,7 @@ event loop (which also runs the fake Discord here) must never stall for 100 ms: 
 embedding run in threads, and the model calls wait in the queue rather than block anything.
 
 ``pytest tests/discord/test_load.py -s`` prints the figures recorded in
-docs/benchmarks-discord.md; ``PANELIST_LOAD_SLOTS`` changes max_concurrent_llm (default 25).
+docs/benchmarks.md; ``PANELIST_LOAD_SLOTS`` changes max_concurrent_llm (default 25).
 """
 
 from __future__ import annotations
@@ -150,7 +150,7 @@ async def test_fifty_concurrent_asks(
     assert len(openai_server.chat_requests) == USERS
     assert queued == max(0, USERS - SLOTS)
     assert total < 2 * MODEL_DELAY_S * math.ceil(USERS / SLOTS) + 5
-    # The target is 100 ms (16-61 ms on a quiet 2-core machine, docs/benchmarks-discord.md). The
+    # The target is 100 ms (16-61 ms on a quiet 2-core machine, docs/benchmarks.md). The
     # bound here leaves room for a shared CI box whose other jobs, and these tests' own fakes,
     # compete for the same cores, yet still fails a real stall: answering on Discord's loop
     # measured 443 ms, an unfrozen garbage collector 650 ms.
