@@ -267,10 +267,15 @@ class Engine:
         self, raw: str, excerpts: list[Excerpt], persona: str | None, guard: OutputGuard
     ) -> Answer:
         text = raw.strip()
-        guarded = self.defences.output_guard
-        if guarded and (guard.must_refuse or guard.check(text).refused):
-            log.info("output guard replaced a reply (leak of canary or system prompt)")
-            return Answer(REFUSAL, "llm", False, persona)
+        if self.defences.output_guard:
+            # Guard first, verify second: anything the guard rewrote inside a quote (a link it
+            # removed) is then checked like any other quote, and a quote that was nothing but a
+            # planted link no longer verifies and goes.
+            result = guard.check(text)
+            if guard.must_refuse or result.refused:
+                log.info("output guard replaced a reply (leak of canary or system prompt)")
+                return Answer(REFUSAL, "llm", False, persona)
+            text = result.text
         if text.strip(" .\"'`*").upper().startswith(NOT_COVERED):
             return self._not_covered(persona, None)
         checks = verify_quotes(text, excerpts)
@@ -283,11 +288,6 @@ class Engine:
             answer = self._not_covered(persona, None)
             answer.dropped_quotes = dropped
             return answer
-        if guarded:
-            result = guard.check(text)
-            if result.refused:
-                return Answer(REFUSAL, "llm", False, persona)
-            text = result.text
         notice = PERSONA_NOTICE.format(name=persona) if persona else None
         return Answer(text, "llm", True, persona, citations, notice, dropped_quotes=dropped)
 

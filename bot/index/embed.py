@@ -10,6 +10,7 @@ import logging
 import os
 import re
 import threading
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -174,7 +175,8 @@ def onnx_model(model_dir: Path, cache_dir: Path) -> Path:
     sample = torch.ones((2, 8), dtype=torch.int64)
     names = ["input_ids", "attention_mask", "token_type_ids"]
     tmp = target.with_suffix(f".tmp{os.getpid()}")
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer chatter, meaningless to a user running ingest
         torch.onnx.export(
             Wrapper(model),
             (sample, sample, torch.zeros_like(sample)),
