@@ -119,7 +119,7 @@ class Engine:
 
     # --- what there is to ask about ---------------------------------------------------------
     def labels(self) -> dict[str, str]:
-        return {r.source: r.label for r in self.store.catalog.sources()}
+        return {source: label for source, (_, label, _) in self.labels_and_urls().items()}
 
     def personas(self) -> list[PersonaInfo]:
         labels = self.labels()

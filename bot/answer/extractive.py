@@ -207,6 +207,12 @@ def terms(text: str) -> list[str]:
     ]
 
 
+def name_terms(names: Sequence[str]) -> set[str]:
+    """The terms of people's names: in "what does Yann think" the name picks the speaker, it is
+    not a word the answer has to contain."""
+    return {t for name in names for part in name.split() for t in terms(part)}
+
+
 @dataclass(frozen=True, slots=True)
 class Sentence:
     excerpt: Excerpt
@@ -309,8 +315,7 @@ def select(
     given, and the passage's retrieval rank; sentences by a speaker the question names ("what
     does Yann think…") are favoured. Chosen on eval/dev_qa.jsonl (docs/answers.md).
     """
-    names = {t for s in prefer_speakers for n in s.split() for t in terms(n)}
-    q = set(terms(question)) - names
+    q = set(terms(question)) - name_terms(prefer_speakers)
     cands = candidates(excerpts)
     if not q or not cands:
         return Selection([], 0.0)
@@ -359,8 +364,7 @@ def weighted_coverage(
     """Share of the question's meaning-bearing words (weighted by rarity in the whole corpus)
     that the retrieved passages contain. Words the corpus never uses weigh the most, so "what does
     Cohere charge per token" scores low even when passages about tokens come back."""
-    skip = {t for name in ignore for part in name.split() for t in terms(part)}
-    q = set(terms(question)) - skip
+    q = set(terms(question)) - name_terms(ignore)
     if not q:
         return 0.0
     have: set[str] = set()
@@ -383,14 +387,3 @@ def _extend(cands: Sequence[Sentence], i: int, taken: set[int]) -> int:
     )
     words = len(a.excerpt.chunk.text[a.start : b.end].split())
     return j if same and words <= PASSAGE_WORDS else i
-
-
-def coverage(question: str, sentences: Sequence[Sentence]) -> float:
-    """Share of the question's content words that the chosen sentences contain."""
-    q = set(terms(question))
-    if not q:
-        return 0.0
-    got: set[str] = set()
-    for s in sentences:
-        got |= set(terms(s.text))
-    return len(q & got) / len(q)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -130,21 +130,15 @@ def build_prompt(
         )
     hist = history_block(history, max(200, budget_tokens // 6))
     final = template("question").substitute(history=hist, question=question).strip()
-    fixed = count_tokens(system) + count_tokens(final) + 60
-    kept: list[Excerpt] = []
-    parts: list[str] = []
-    used = fixed
-    for ex in excerpts:
-        body_text = defuse(ex.chunk.text)
+
+    def block(ex: Excerpt) -> str:
+        text = defuse(ex.chunk.text)
         if spotlight:
-            body_text = re.sub(r"[ \t]+", DATAMARK, body_text)
-        block = f"{excerpt_header(ex)}\n{body_text}\n"
-        cost = count_tokens(block)
-        if used + cost > budget_tokens and kept:
-            break
-        kept.append(ex)
-        parts.append(block)
-        used += cost
+            text = re.sub(r"[ \t]+", DATAMARK, text)
+        return f"{excerpt_header(ex)}\n{text}\n"
+
+    fixed = count_tokens(system) + count_tokens(final) + 60
+    kept, parts, used = fit_excerpts(excerpts, block, fixed, budget_tokens)
     body = template("excerpts").substitute(
         count=len(kept), boundary=boundary, excerpts="\n".join(parts).strip()
     )
@@ -156,20 +150,33 @@ def build_prompt(
     return BuiltPrompt(messages, system, canary, kept, used)
 
 
+def fit_excerpts(
+    excerpts: Sequence[Excerpt], render: Callable[[Excerpt], str], used: int, budget: int
+) -> tuple[list[Excerpt], list[str], int]:
+    """Best-first excerpts that fit ``budget`` tokens on top of ``used`` (always at least one)."""
+    kept: list[Excerpt] = []
+    parts: list[str] = []
+    for ex in excerpts:
+        text = render(ex)
+        cost = count_tokens(text)
+        if used + cost > budget and kept:
+            break
+        kept.append(ex)
+        parts.append(text)
+        used += cost
+    return kept, parts, used
+
+
 def naive_prompt(
     question: str, excerpts: Sequence[Excerpt], *, canary: str, budget_tokens: int
 ) -> BuiltPrompt:
     system = f"You answer questions using transcripts. Secret: {canary}"
-    kept: list[Excerpt] = []
-    parts: list[str] = []
-    used = count_tokens(system) + count_tokens(question) + 40
-    for ex in excerpts:
-        block = f"[{ex.n}] {ex.chunk.text}"
-        if used + count_tokens(block) > budget_tokens and kept:
-            break
-        kept.append(ex)
-        parts.append(block)
-        used += count_tokens(block)
+    kept, parts, used = fit_excerpts(
+        excerpts,
+        lambda ex: f"[{ex.n}] {ex.chunk.text}",
+        count_tokens(system) + count_tokens(question) + 40,
+        budget_tokens,
+    )
     user = "Transcripts:\n" + "\n".join(parts) + f"\n\nQuestion: {question}\nQuote with [n]."
     messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
     return BuiltPrompt(messages, system, canary, kept, used)
