@@ -71,6 +71,20 @@ def settings_for(data_dir: Path | None) -> Settings:
     return settings
 
 
+def batch_lines(question: str | None, batch: Path | None) -> list[str] | None:
+    """The non-blank lines of ``--batch FILE``, or None for a single question; exactly one of
+    the two must be given (exit 2 otherwise), and an unreadable file is exit 1."""
+    if (question is None) == (batch is None):
+        fail("give a question or --batch FILE (not both)", 2)
+    if batch is None:
+        return None
+    try:
+        text = batch.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {batch}: {type(exc).__name__}")
+    return [line for line in text.splitlines() if line.strip()]
+
+
 def emit_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
     sys.stdout.flush()
@@ -159,21 +173,14 @@ def search(
     from bot.retrieve.hit import hit_json
     from bot.retrieve.search import QueryError, Retriever
 
-    if (query is None) == (batch is None):
-        fail("give a question or --batch FILE (not both)", 2)
+    lines = batch_lines(query, batch)
     if mode not in ("hybrid", "dense", "lexical"):
         fail("--mode must be hybrid, dense or lexical", 2)
 
     def run(store: Any) -> None:
         retriever = Retriever(store)
-        if batch is not None:
-            try:
-                lines = batch.read_text(encoding="utf-8").splitlines()
-            except (OSError, UnicodeDecodeError) as exc:
-                raise QueryError(f"cannot read {batch}: {type(exc).__name__}") from None
+        if lines is not None:
             for line in lines:
-                if not line.strip():
-                    continue
                 try:
                     hits = retriever.search(
                         line,
@@ -260,17 +267,10 @@ def ask(
     from bot.errors import USER_ERRORS, user_message
     from bot.surfaces.console import out
 
-    if (question is None) == (batch is None):
-        fail("give a question or --batch FILE (not both)", 2)
-    lines: list[str] = []
-    if batch is not None:
-        try:
-            lines = [ln for ln in batch.read_text(encoding="utf-8").splitlines() if ln.strip()]
-        except (OSError, UnicodeDecodeError) as exc:
-            fail(f"cannot read {batch}: {type(exc).__name__}")
+    lines = batch_lines(question, batch)
 
     async def run(engine: Any) -> None:
-        if batch is None:
+        if lines is None:
             answer = await engine.answer(question or "", persona=persona, source=source)
             if as_json:
                 emit_json(answer_json(answer))
