@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.ingest.parse import FORMATS, detect_format, parse_transcript
+from bot.ingest.parse import FORMAT_NAMES, detect_format, parse_transcript
 from tests.ingest import fixture_text
 
 
@@ -60,7 +60,7 @@ def test_hard_wrapped_prose_is_not_notes() -> None:
 def test_empty_text_is_plain_with_no_segments() -> None:
     """Nothing to parse gives no segments and a warning, not an exception."""
     result = parse_transcript("")
-    assert result.format in FORMATS
+    assert result.format in FORMAT_NAMES
     assert result.segments == []
     assert result.warnings
 
@@ -68,4 +68,4 @@ def test_empty_text_is_plain_with_no_segments() -> None:
 def test_every_result_format_is_a_known_name() -> None:
     """parse_transcript only reports the documented format names."""
     for name in ("captions.vtt", "dialogue.srt", "essay.txt", "notes.txt", "panel.txt"):
-        assert parse_transcript(fixture_text(name)).format in FORMATS
+        assert parse_transcript(fixture_text(name)).format in FORMAT_NAMES

@@ -10,10 +10,12 @@ not say where its section ends, so it gives no segment and attributes nothing fu
 from __future__ import annotations
 
 import re
+import statistics
 from collections.abc import Mapping, Sequence
 
 from bot.ingest.formats._text import iter_lines, segment, trim
 from bot.ingest.formats.names import LABEL, Names
+from bot.ingest.formats.protocol import Format, Sample
 from bot.ingest.segment import ParseResult, Segment
 
 # A run of dash/bullet characters, or a list number ("1." / "2)") followed by a space.
@@ -42,3 +44,28 @@ def parse(
         if seg:
             segments.append(seg)
     return ParseResult(format="notes", segments=segments)
+
+
+_NOTE_START = re.compile(r"[\"“‘'(\[A-Z0-9]|[-–—•·*+]")
+
+
+def detect(sample: Sample) -> float:
+    """Short lines, hardly any blank ones, each opening like a new idea (capital or bullet).
+
+    Hard-wrapped prose fails the "opens like a new idea" test (half its lines start mid-sentence,
+    in lower case), and prose with blank lines between paragraphs fails the blank-line test.
+    """
+    lines = sample.lines
+    if len(lines) < 3:
+        return 0.0
+    bullets = sum(1 for line in lines if BULLET.match(line))
+    new_idea = sum(1 for line in lines if _NOTE_START.match(line))
+    claimed = (
+        sample.blank_lines <= len(lines) / 10
+        and new_idea >= 0.8 * len(lines)
+        and statistics.median(len(line) for line in lines) <= 300
+    ) or (bullets >= 3 and bullets >= len(lines) / 5)
+    return 1.0 if claimed else 0.0
+
+
+FORMAT = Format("notes", detect, parse)

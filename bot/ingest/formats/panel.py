@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 from bot.ingest.formats._text import DATE_PATTERN, Line, iso_date, paragraphs, segment, trim
 from bot.ingest.formats.names import LABEL, Names, is_initials, looks_like_person
+from bot.ingest.formats.protocol import Format, Sample
 from bot.ingest.segment import ParseResult, Segment
 
 # Lines that only exist on the web page around the transcript (LinkedIn-style article chrome).
@@ -165,3 +166,28 @@ def _first_line(text: str, start: int, end: int) -> str | None:
 def _date(header: str) -> str | None:
     m = DATE_PATTERN.search(header)
     return iso_date(m.group(1)) if m else None
+
+
+def detect(sample: Sample) -> float:
+    """Several different speakers' labels opening a good share of the lines.
+
+    Full names ("Kai-Fu Lee:"), initials ("KFL:") and manifest spellings always count. A bare
+    first name ("Aarthi:") counts only when the text is laid out in blank-line-separated
+    paragraphs, because listener notes attribute the odd line that way too, one idea per line.
+    """
+    lines = sample.lines
+    paragraphed = sample.blank_lines >= len(lines) / 3
+    labels: list[str] = []
+    for line in lines:
+        m = LABEL.match(line)
+        if not m:
+            continue
+        raw = m.group(1)
+        strong = (is_initials(raw) and len(raw) >= 2) or looks_like_person(raw)
+        if strong or (sample.names.resolve(raw) and (" " in raw.strip() or paragraphed)):
+            labels.append(raw)
+    claimed = len(labels) >= 3 and len(set(labels)) >= 2 and len(labels) >= len(lines) / 5
+    return 1.0 if claimed else 0.0
+
+
+FORMAT = Format("panel", detect, parse)

@@ -9,8 +9,10 @@ aloud, so they never become segments; the title and date go to ``ParseResult`` i
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 
 from bot.ingest.formats._text import iso_date, seconds, segment, trim
+from bot.ingest.formats.protocol import Format, Sample
 from bot.ingest.segment import ParseResult, Segment
 
 MARKER = re.compile(
@@ -24,7 +26,14 @@ _FOOTER = re.compile(
 _DATE_LINE = re.compile(r"^[ \t]*Episode Date:[ \t]*(.+?)[ \t]*$", re.MULTILINE)
 
 
-def parse(text: str, *, default_speaker: str | None = None) -> ParseResult:
+def parse(
+    text: str,
+    *,
+    participants: Sequence[str] = (),
+    default_speaker: str | None = None,
+    aliases: Mapping[str, str] | None = None,
+) -> ParseResult:
+    """Segments of ``text``; ``participants``/``aliases`` are unused (no labels to resolve)."""
     markers = list(MARKER.finditer(text))
     warnings: list[str] = []
     segments: list[Segment] = []
@@ -67,3 +76,11 @@ def _title(text: str, header_end: int) -> str | None:
 def _date(text: str, header_end: int) -> str | None:
     m = _DATE_LINE.search(text, 0, header_end)
     return iso_date(m.group(1)) if m else None
+
+
+def detect(sample: Sample) -> float:
+    """Certain on a ``Starting point is HH:MM:SS`` marker opening a line: nothing else writes it."""
+    return 1.0 if MARKER.search(sample.text) else 0.0
+
+
+FORMAT = Format("podcast_export", detect, parse)

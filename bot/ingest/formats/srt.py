@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from bot.ingest.formats._cues import cue_segments
 from bot.ingest.formats._text import Line, paragraphs, seconds, trim
 from bot.ingest.formats.names import Names
+from bot.ingest.formats.protocol import Format, Sample
 from bot.ingest.segment import ParseResult, Segment
 
 # Comma is the SubRip standard; a dot appears in files converted by hand or by sloppy tools.
@@ -68,3 +69,19 @@ def _cues(text: str) -> list[list[Line]]:
         elif cues:
             cues[-1].append(line)
     return cues
+
+
+def detect(sample: Sample) -> float:
+    """SubRip timings on ~1/4 of the lines (index, timing, text, blank); 1/8 claims.
+
+    Only comma-millisecond timings are SubRip's own: a file whose timings all use dots is WebVTT
+    cues without the header, which the WebVTT format claims.
+    """
+    lines = sample.lines
+    timings = sample.matching(TIMING)
+    if not lines or not any("," in t for t in timings):
+        return 0.0
+    return min(1.0, 4 * len(timings) / len(lines))
+
+
+FORMAT = Format("srt", detect, parse)

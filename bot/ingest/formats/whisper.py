@@ -10,8 +10,10 @@ better than an invented one. Who speaks after ``>>`` is unknown, so those parts 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 
 from bot.ingest.formats._text import Line, iter_lines, seconds, segment, trim
+from bot.ingest.formats.protocol import Format, Sample
 from bot.ingest.segment import ParseResult, Segment
 
 _TS = r"(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?"
@@ -21,7 +23,14 @@ _TURN = re.compile(r">>")
 _NON_SPEECH = re.compile(r"\[[A-Za-z][A-Za-z _-]*\]|\([A-Za-z][A-Za-z _-]*\)|[♪♫\s]+")
 
 
-def parse(text: str, *, default_speaker: str | None = None) -> ParseResult:
+def parse(
+    text: str,
+    *,
+    participants: Sequence[str] = (),
+    default_speaker: str | None = None,
+    aliases: Mapping[str, str] | None = None,
+) -> ParseResult:
+    """Segments of ``text``; ``participants``/``aliases`` are unused (no labels to resolve)."""
     segments: list[Segment] = []
     untimed = 0
     backwards: list[int] = []
@@ -76,3 +85,12 @@ def _turns(
         if seg:
             out.append(seg)
     return out
+
+
+def detect(sample: Sample) -> float:
+    """Share of the non-blank lines that open with a ``[start --> end]`` bracket; half claims."""
+    lines = sample.lines
+    return len(sample.matching(LINE)) / len(lines) if lines else 0.0
+
+
+FORMAT = Format("whisper", detect, parse)
