@@ -4,6 +4,8 @@
   against it; in extractive mode every quote is an exact slice, so this checks the mapping);
 - citation recall: answerable questions whose answer has a verified citation overlapping the
   evidence span in the file;
+- grounded and right: answerable questions whose answer is grounded (confident) *and* cites the
+  evidence: what a reader can take at face value;
 - refusal accuracy: unanswerable questions answered "not covered" (not grounded).
 """
 
@@ -32,6 +34,7 @@ class AnswerEval:
     unanswerable: int = 0
     refused: int = 0
     grounded_answerable: int = 0
+    grounded_right: int = 0
     errors: int = 0
     misses: list[str] = field(default_factory=list)
     false_answers: list[str] = field(default_factory=list)
@@ -44,6 +47,10 @@ class AnswerEval:
     @property
     def recall(self) -> float:
         return self.recalled / self.answerable if self.answerable else 0.0
+
+    @property
+    def grounded_right_share(self) -> float:
+        return self.grounded_right / self.answerable if self.answerable else 0.0
 
     @property
     def refusal_accuracy(self) -> float:
@@ -60,6 +67,7 @@ class AnswerEval:
             "verified_quotes": self.verified,
             "answerable": self.answerable,
             "answerable_grounded": self.grounded_answerable,
+            "grounded_and_right": round(self.grounded_right_share, 4),
             "unanswerable": self.unanswerable,
             "errors": self.errors,
             "misses": self.misses,
@@ -106,6 +114,7 @@ async def evaluate(
             result.grounded_answerable += answer.grounded
             if cites_evidence(answer, qa):
                 result.recalled += 1
+                result.grounded_right += answer.grounded
             else:
                 result.misses.append(qa.id)
         else:

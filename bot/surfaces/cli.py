@@ -412,13 +412,15 @@ def eval_answers(
         from rich.table import Table
 
         table = Table(title=f"answers on {qa}")
-        for col in ("mode", "citation precision", "citation recall", "refusal accuracy", "n"):
+        cols = ("mode", "citation precision", "citation recall", "grounded+right", "refusal acc.")
+        for col in (*cols, "n"):
             table.add_column(col)
         for r in results:
             table.add_row(
                 r.mode,
                 f"{r.precision:.3f} ({r.verified}/{r.quotes})",
                 f"{r.recall:.3f} ({r.recalled}/{r.answerable})",
+                f"{r.grounded_right_share:.3f} ({r.grounded_right}/{r.answerable})",
                 f"{r.refusal_accuracy:.3f} ({r.refused}/{r.unanswerable})",
                 str(r.questions),
             )

@@ -222,3 +222,59 @@ def test_dev_question_does_not_copy_evidence(row):
     for _, evidence in _pairs(row):
         run = _copied_run(row["question"], evidence)
         assert run is None, (row["id"], " ".join(run))
+
+
+# --- the tuning/test split (bot/eval/split.py) ----------------------------------------------
+def test_split_files_are_what_the_split_rule_gives():
+    """eval/dev_tune.jsonl and eval/dev_test.jsonl are regenerated, never hand-edited: a row
+    moved by hand from test to tune would silently turn a held-out figure into a tuned one."""
+    from bot.eval.split import expected_files
+
+    for path, text in expected_files().items():
+        assert path.read_text(encoding="utf-8") == text, (
+            f"{path.name} is stale: run python -m bot.eval.split"
+        )
+
+
+def test_split_is_disjoint_covers_dev_and_is_stratified():
+    from bot.eval.split import TEST, TUNE, read_rows
+
+    tune, test = read_rows(TUNE), read_rows(TEST)
+    dev_ids = {r["id"] for r in ROWS}
+    test_ids = {r["id"] for r in test}
+    tune_dev_ids = {r["id"] for r in tune} & dev_ids
+    assert not test_ids & tune_dev_ids
+    assert test_ids | tune_dev_ids == dev_ids
+    kinds = Counter(r["kind"] for r in ROWS)
+    in_test = Counter(r["kind"] for r in test)
+    for kind, n in kinds.items():
+        assert 0.2 * n <= in_test[kind] <= 0.4 * n + 1, (kind, in_test[kind], n)
+
+
+def test_split_does_not_depend_on_row_order_or_other_rows():
+    """A question keeps its side when the file is reordered or rows are added."""
+    from bot.eval.split import split
+
+    rows = [{"id": f"q{i:03d}", "kind": "factual"} for i in range(1, 61)]
+    _, test = split(rows)
+    _, test_reversed = split(rows[::-1])
+    assert {r["id"] for r in test} == {r["id"] for r in test_reversed}
+    _, test_more = split([*rows, *({"id": f"q{i:03d}", "kind": "factual"} for i in range(61, 64))])
+    moved = {r["id"] for r in test} - {r["id"] for r in test_more}
+    assert len(moved) <= 1  # rounding may hand one row back, never reshuffle the rest
+
+
+def test_tuning_split_has_forty_unanswerable_near_misses():
+    from bot.eval.split import EXTRA_TUNE, TUNE, read_rows
+
+    tune = read_rows(TUNE)
+    assert sum(r["kind"] == "unanswerable" for r in tune) >= 40
+    extra = read_rows(EXTRA_TUNE)
+    for row in extra:
+        assert set(row) == KEYS and row["kind"] == "unanswerable", row
+        assert row["source"] is None and row["evidence"] is None
+        assert re.fullmatch(r"q\d{3}", row["id"])
+    ids = [r["id"] for r in tune]
+    assert len(ids) == len(set(ids))
+    questions = [r["question"].strip().lower() for r in tune]
+    assert len(questions) == len(set(questions))
