@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from tests.fakes.discord_server import FakeDiscord
 
 DISCORD_EPOCH_MS = 1_420_070_400_000
+API_VERSION = 10
 
 
 # --- Discord constants the fake needs (names as in the API docs) ---------------------------------

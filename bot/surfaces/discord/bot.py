@@ -15,7 +15,6 @@ import contextlib
 import gc
 import logging
 import signal
-from collections.abc import Iterator
 
 import discord
 import yarl
@@ -23,15 +22,12 @@ from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.answer.conversation import Conversations
 from bot.answer.engine import Engine
 from bot.settings import Settings
+from bot.surfaces.discord.answering import Answering
 from bot.surfaces.discord.commands import PanelCommands
 from bot.surfaces.discord.conversations import MessageQuestions
-from bot.surfaces.discord.engine_thread import EngineThread
-from bot.surfaces.discord.feedback import FeedbackStore, VoteButton, feedback_path
-from bot.surfaces.discord.limits import Cooldown, ModelSlots
-from bot.surfaces.discord.listings import Listings
+from bot.surfaces.discord.feedback import VoteButton
 
 log = logging.getLogger(__name__)
 
@@ -58,38 +54,20 @@ class PanelistBot(commands.Bot):
         )
         self.settings = settings
         self.engine = engine
-        self._worker = EngineThread(engine) if engine is not None else None
-        self.conversations = Conversations(max_turns=settings.history_turns)
-        self.cooldown = Cooldown(settings.cooldown_s)
-        self.slots = ModelSlots(settings.max_concurrent_llm)
-        self.feedback = FeedbackStore(feedback_path(settings))
-        self._listings = Listings(engine) if engine is not None else None
-        self._active: set[asyncio.Task[object]] = set()
-
-    @property
-    def answers(self) -> EngineThread:
-        """The engine, called through its own loop (see ``engine_thread``)."""
-        if self._worker is None:
-            raise RuntimeError("this bot has no answer engine (command sync only, or closed)")
-        return self._worker
-
-    @property
-    def listings(self) -> Listings:
-        if self._listings is None:
-            raise RuntimeError("this bot was built without an answer engine (command sync only)")
-        return self._listings
+        self.answering = Answering.build(settings, engine)
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(VoteButton)
-        await self.add_cog(PanelCommands(self))
-        await self.add_cog(MessageQuestions(self))
+        await self.add_cog(PanelCommands(self.answering))
+        await self.add_cog(MessageQuestions(self, self.answering))
         if self.engine is None:
             return
         # Load what the first question would otherwise wait for: speakers, sources, the lexical
         # index and the embedding model, all off the event loop.
-        await self.listings.refresh()
+        listings = self.answering.listings
+        await listings.refresh()
         await asyncio.to_thread(self.engine.retriever.search, "warm up", 1)
-        if not self.listings.sources:
+        if not listings.sources:
             log.warning("nothing is indexed yet: run `panelist ingest` before asking questions")
         # What is loaded by now (modules, indexes, speakers) lives as long as the process. Left
         # in the collector's view, every full collection walks it all: a pause of ~150 ms that
@@ -98,8 +76,8 @@ class PanelistBot(commands.Bot):
         log.info(
             "ready to answer: mode=%s sources=%d personas=%d message_content=%s",
             self.engine.mode,
-            len(self.listings.sources),
-            len(self.listings.personas),
+            len(listings.sources),
+            len(listings.personas),
             self.intents.message_content,
         )
 
@@ -110,27 +88,11 @@ class PanelistBot(commands.Bot):
     async def on_message(self, message: discord.Message, /) -> None:
         """No prefix commands: messages are questions, handled by ``MessageQuestions``."""
 
-    @contextlib.contextmanager
-    def tracking(self) -> Iterator[None]:
-        """Mark the current task as an answer in progress, so shutdown lets it finish."""
-        task = asyncio.current_task()
-        if task is not None:
-            self._active.add(task)
-        try:
-            yield
-        finally:
-            if task is not None:
-                self._active.discard(task)
-
     async def close(self) -> None:
-        pending = [t for t in self._active if not t.done()]
-        if pending and not self.is_closed():
-            log.info("waiting for %d answer(s) in progress", len(pending))
-            await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_S)
+        if not self.is_closed():
+            await self.answering.drain(SHUTDOWN_GRACE_S)
         await super().close()
-        if self._worker is not None:
-            worker, self._worker = self._worker, None
-            await worker.aclose()
+        await self.answering.aclose()
 
 
 class ShardedPanelistBot(PanelistBot, commands.AutoShardedBot):

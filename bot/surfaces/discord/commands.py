@@ -10,26 +10,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.surfaces.discord import render
-from bot.surfaces.discord.answering import Question, answer_question, refusal
+from bot.surfaces.discord.answering import Answering, Question
 from bot.surfaces.discord.errors import UNEXPECTED, log_failure, reply_line
 from bot.surfaces.discord.replies import NO_MENTIONS, InteractionReply
-
-if TYPE_CHECKING:
-    from bot.surfaces.discord.bot import PanelistBot
 
 log = logging.getLogger(__name__)
 
 
 class PanelCommands(commands.Cog, name="Panel"):
-    def __init__(self, bot: PanelistBot) -> None:
-        self.bot = bot
+    def __init__(self, answering: Answering) -> None:
+        self.answering = answering
 
     # --- /ask ------------------------------------------------------------------------------
     @app_commands.command(name="ask", description="Ask the discussions; the answer quotes them.")
@@ -45,7 +41,7 @@ class PanelCommands(commands.Cog, name="Panel"):
         persona: str | None = None,
         source: str | None = None,
     ) -> None:
-        line = refusal(self.bot, interaction.user.id, question)
+        line = self.answering.refusal(interaction.user.id, question)
         if line:
             await _private(interaction, [line])
             return
@@ -58,19 +54,19 @@ class PanelCommands(commands.Cog, name="Panel"):
             source=source,
             echo=True,
         )
-        await answer_question(self.bot, InteractionReply(interaction), q)
+        await self.answering.answer(InteractionReply(interaction), q)
 
     @ask.autocomplete("persona")
     async def _ask_persona(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return self.bot.listings.persona_choices(current)
+        return self.answering.listings.persona_choices(current)
 
     @ask.autocomplete("source")
     async def _ask_source(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return self.bot.listings.source_choices(current)
+        return self.answering.listings.source_choices(current)
 
     # --- /quote ----------------------------------------------------------------------------
     @app_commands.command(name="quote", description="The single best verbatim quote on a topic.")
@@ -78,14 +74,14 @@ class PanelCommands(commands.Cog, name="Panel"):
     async def quote(
         self, interaction: discord.Interaction, topic: str, speaker: str | None = None
     ) -> None:
-        limit = self.bot.settings.max_question_chars
+        limit = self.answering.settings.max_question_chars
         if not topic.strip() or len(topic) > limit:
             await _private(interaction, [f"Give a topic of 1 to {limit} characters."])
             return
         await interaction.response.defer(thinking=True)
         reply = InteractionReply(interaction)
         try:
-            citation = await self.bot.answers.best_quote(topic, speaker=speaker)
+            citation = await self.answering.answers.best_quote(topic, speaker=speaker)
             if citation is None:
                 await reply.fail(render.no_quote_line(topic, speaker))
                 return
@@ -100,18 +96,18 @@ class PanelCommands(commands.Cog, name="Panel"):
     async def _quote_speaker(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return self.bot.listings.persona_choices(current)
+        return self.answering.listings.persona_choices(current)
 
     # --- listings --------------------------------------------------------------------------
     @app_commands.command(name="sources", description="The discussions I know.")
     async def sources(self, interaction: discord.Interaction) -> None:
-        self.bot.listings.refresh_if_stale()
-        await _private(interaction, render.sources_parts(self.bot.listings.sources))
+        self.answering.listings.refresh_if_stale()
+        await _private(interaction, render.sources_parts(self.answering.listings.sources))
 
     @app_commands.command(name="personas", description="The speakers you can ask as a persona.")
     async def personas(self, interaction: discord.Interaction) -> None:
-        self.bot.listings.refresh_if_stale()
-        await _private(interaction, render.personas_parts(self.bot.listings.personas))
+        self.answering.listings.refresh_if_stale()
+        await _private(interaction, render.personas_parts(self.answering.listings.personas))
 
     @app_commands.command(name="help", description="What I can do and how to ask.")
     async def help(self, interaction: discord.Interaction) -> None:

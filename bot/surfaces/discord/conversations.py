@@ -12,17 +12,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-from typing import TYPE_CHECKING
 
 import discord
 from discord.ext import commands
 
 from bot.surfaces.discord import render
-from bot.surfaces.discord.answering import Question, answer_question, refusal
+from bot.surfaces.discord.answering import Answering, Question
 from bot.surfaces.discord.replies import NO_MENTIONS, ChannelReply
-
-if TYPE_CHECKING:
-    from bot.surfaces.discord.bot import PanelistBot
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +27,13 @@ _ANSWERABLE = (discord.MessageType.default, discord.MessageType.reply)
 
 
 class MessageQuestions(commands.Cog, name="Conversations"):
-    def __init__(self, bot: PanelistBot) -> None:
-        self.bot = bot
+    def __init__(self, client: discord.Client, answering: Answering) -> None:
+        self.client = client  # who "me" is and which intents we have; services come from answering
+        self.answering = answering
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        me = self.bot.user
+        me = self.client.user
         if me is None or message.author.bot or message.type not in _ANSWERABLE:
             return  # other bots, ourselves (Discord echoes our own messages), system messages
         mentioned = any(u.id == me.id for u in message.mentions)
@@ -44,7 +41,7 @@ class MessageQuestions(commands.Cog, name="Conversations"):
         if message.guild is None:
             await self._ask(message, channel, via="dm", conversation=f"dm:{channel.id}")
         elif isinstance(channel, discord.Thread) and channel.owner_id == me.id:
-            if mentioned or self.bot.intents.message_content:
+            if mentioned or self.client.intents.message_content:
                 await self._ask(message, channel, via="thread", conversation=f"t:{channel.id}")
         elif mentioned and isinstance(channel, discord.Thread):
             await self._ask(message, channel, via="mention", conversation=f"t:{channel.id}")
@@ -62,19 +59,19 @@ class MessageQuestions(commands.Cog, name="Conversations"):
         text = self._question(message)
         if not text and via == "thread":
             return  # an image, or content withheld without the intent: nothing to answer
-        line = refusal(self.bot, message.author.id, text)
+        line = self.answering.refusal(message.author.id, text)
         if line:
             await self._say(channel, line, reference=message)
             return
         with contextlib.suppress(discord.HTTPException):
             await channel.typing()
         q = Question(text, message.author.id, via=via, conversation=conversation)
-        await answer_question(self.bot, ChannelReply(channel), q)
+        await self.answering.answer(ChannelReply(channel), q)
 
     async def _ask_in_new_thread(self, message: discord.Message) -> None:
         """A mention in a channel: the answer and its follow-ups go in a thread on the message."""
         text = self._question(message)
-        line = refusal(self.bot, message.author.id, text)
+        line = self.answering.refusal(message.author.id, text)
         if line:
             await self._say(message.channel, line, reference=message)
             return
@@ -88,16 +85,16 @@ class MessageQuestions(commands.Cog, name="Conversations"):
             log.info("no thread for a mention (%s); replying in the channel", type(exc).__name__)
             q = Question(text, message.author.id, via="mention")
             reply = ChannelReply(message.channel, reference=message)
-            await answer_question(self.bot, reply, q)
+            await self.answering.answer(reply, q)
             return
         with contextlib.suppress(discord.HTTPException):
             await thread.typing()
         q = Question(text, message.author.id, via="mention", conversation=f"t:{thread.id}")
-        await answer_question(self.bot, ChannelReply(thread), q)
+        await self.answering.answer(ChannelReply(thread), q)
 
     def _question(self, message: discord.Message) -> str:
         """The message text without the bot's own mention."""
-        me = self.bot.user
+        me = self.client.user
         text = message.content
         if me is not None:
             text = re.sub(rf"<@!?{me.id}>", " ", text)

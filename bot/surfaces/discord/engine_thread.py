@@ -6,16 +6,18 @@ every quote against the excerpts, counting prompt tokens. That is 10-30 ms per a
 answers released together (a busy model freeing its queue) would hold Discord's loop for the
 sum, delaying heartbeats and the 3-second acknowledgements of everyone else. On its own loop the
 same work only competes for the GIL, which Python hands back to Discord's loop every few
-milliseconds.
+milliseconds. It satisfies the same ``Answerer`` protocol as ``Engine``, so callers cannot tell
+them apart.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Coroutine, Sequence
 from typing import Any, TypeVar
 
+from bot.answer.answerer import OnText
 from bot.answer.engine import Engine
 from bot.answer.prompts import Turn
 from bot.answer.types import Answer, Citation
@@ -32,6 +34,10 @@ class EngineThread:
         )
         self._thread.start()
 
+    @property
+    def mode(self) -> str:
+        return self.engine.mode
+
     async def _call(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run ``coro`` on the engine's loop; cancelling the caller cancels it there too."""
         return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self._loop))
@@ -43,7 +49,7 @@ class EngineThread:
         persona: str | None = None,
         source: str | None = None,
         history: Sequence[Turn] = (),
-        on_text: Callable[[str], None] | None = None,
+        on_text: OnText | None = None,
     ) -> Answer:
         """``Engine.answer``; ``on_text`` is called on the caller's loop, never the engine's."""
         relay = None
@@ -51,7 +57,7 @@ class EngineThread:
             caller = asyncio.get_running_loop()
 
             def relay(text: str) -> None:
-                caller.call_soon_threadsafe(on_text, text)
+                caller.call_soon_threadsafe(_call_back, on_text, text)
 
         return await self._call(
             self.engine.answer(
@@ -80,3 +86,15 @@ class EngineThread:
             await asyncio.to_thread(self._thread.join, 10)
             if not self._thread.is_alive():
                 self._loop.close()
+
+
+_callbacks: set[asyncio.Future[None]] = set()  # held until done, or the loop may drop them
+
+
+def _call_back(on_text: OnText, text: str) -> None:
+    """Run ``on_text`` on the caller's loop; an awaitable it returns runs there as a task."""
+    result = on_text(text)
+    if result is not None:
+        future = asyncio.ensure_future(result)
+        _callbacks.add(future)
+        future.add_done_callback(_callbacks.discard)

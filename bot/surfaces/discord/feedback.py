@@ -194,7 +194,7 @@ class VoteButton(
         return cls("up" if match["vote"] == "up" else "down")
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        store: FeedbackStore = interaction.client.feedback  # type: ignore[attr-defined]
+        store: FeedbackStore = interaction.client.answering.feedback  # type: ignore[attr-defined]
         message = interaction.message
         if message is None:
             return
