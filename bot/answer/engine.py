@@ -30,7 +30,7 @@ from bot.answer.prompts import (
 )
 from bot.answer.render import deep_link
 from bot.answer.types import Answer, Citation
-from bot.answer.verify import QuoteCheck, apply_checks, verify_quotes
+from bot.answer.verify import QuoteCheck, apply_checks, open_quote_start, verify_quotes
 from bot.index.store import Store
 from bot.ingest.flags import INSTRUCTION_LIKE
 from bot.retrieve.hit import Hit
@@ -278,7 +278,7 @@ class Engine:
             text = result.text
         if text.strip(" .\"'`*").upper().startswith(NOT_COVERED):
             return self._not_covered(persona, None)
-        checks = verify_quotes(text, excerpts)
+        checks = verify_quotes(text, excerpts, self.speaker_names())
         dropped = sum(1 for c in checks if not c.verified)
         if dropped:
             log.info("removed %d unverifiable quote(s)", dropped)
@@ -290,6 +290,12 @@ class Engine:
             return answer
         notice = PERSONA_NOTICE.format(name=persona) if persona else None
         return Answer(text, "llm", True, persona, citations, notice, dropped_quotes=dropped)
+
+    def speaker_names(self) -> list[str]:
+        """Everyone a reply may attribute a quote to, so that a wrong name is caught."""
+        return sorted(
+            {p.speaker for c in self.retriever.state().chunks for p in c.pieces if p.speaker}
+        )
 
     def labels_and_urls(self) -> dict[str, tuple[str, str, str | None]]:
         return {r.source: (r.title, r.label, r.url) for r in self.store.catalog.sources()}
@@ -465,21 +471,10 @@ def safe_partial(
     return before_open_quote(shown)  # the guard's hold-back may end inside a verified quote
 
 
-_QUOTE_MARK = re.compile(r"[\n\"“”„«»]")
-
-
 def before_open_quote(text: str) -> str:
-    """``text`` up to a quotation mark that is still open (pairs as ``verify`` reads them: “…”,
-    "…", „…“, «…», never across a line); a closed scare quote holds nothing back."""
-    start: int | None = None
-    for m in _QUOTE_MARK.finditer(text):
-        mark = m.group()
-        if mark == "\n":
-            start = None
-        elif start is None:
-            start = m.start() if mark in '"“„«' else None
-        elif mark in '"”“»':
-            start = None
+    """``text`` up to a quotation (or trailing blockquote) that is still open, as ``verify`` reads
+    them; a closed scare quote holds nothing back."""
+    start = open_quote_start(text)
     return text if start is None else text[:start].rstrip()
 
 

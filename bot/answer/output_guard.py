@@ -3,7 +3,8 @@
 The model has read untrusted transcripts and an untrusted question, so its reply is untrusted too.
 Prompt wording can only ask it to behave; this module makes a few failures impossible regardless:
 leaking the system prompt or its canary, planting links the sources never contained, hiding a
-link behind friendly text, pinging people, and smuggling invisible characters.
+link behind friendly text, pinging people, smuggling invisible characters, and writing its own
+footnotes or "(verified)" labels (``bot.guard.reply``).
 
 Mentions are neutralised by replacing the ASCII ``@`` (and ``#`` in channel links) with the
 fullwidth ``＠``/``＃``. Discord only parses the ASCII forms, so ``＠everyone`` and ``<＠123>`` stay
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
 from bot.answer.input_guard import strip_invisible
+from bot.guard.reply import neutralise_marks
 
 LINK_REMOVED = "[link removed]"
 
@@ -204,6 +206,9 @@ class OutputGuard:
         cleaned = strip_invisible(text)
         if cleaned != text:
             reasons.append("invisible_chars")
+        cleaned, forged = neutralise_marks(cleaned)
+        if forged:
+            reasons.append("fake_citation_mark")
         cleaned = self._unmask_links(cleaned, reasons)
         cleaned = self._remove_urls(cleaned, reasons)
         escaped = _ID_MENTION_RE.sub(_escape_id_mention, _EVERYONE_RE.sub(r"＠\1", cleaned))

@@ -13,10 +13,11 @@ module exists to catch.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from bot.answer.excerpt import Excerpt
@@ -24,17 +25,23 @@ from bot.ingest.chunk_types import Chunk
 
 # --- normalisation -------------------------------------------------------------------------
 
+# Every quotation mark (and the apostrophe) folds to one character: a model may quote a quote
+# with other marks than the transcript used ("…" inside “…”), which changes no word.
+_QUOTE_CHARS = "'‘’‚‛′`´‹›\"“”„‟″«»「」『』〝〞＂＇"
 _CHAR_MAP: dict[int, str] = {
-    **{ord(c): "'" for c in "‘’‚‛′`´‹›"},
-    **{ord(c): '"' for c in "“”„‟″«»"},
+    **{ord(c): "'" for c in _QUOTE_CHARS},
     **{cp: "-" for cp in range(0x2010, 0x2016)},  # hyphen, NB hyphen, figure/en/em dash, bar
     0x2212: "-",  # minus sign
     0xFE58: "-",  # small em dash
     0xFE63: "-",  # small hyphen-minus
     0x2026: "...",
 }
-# Invisible characters that transcripts and models insert or drop at will.
-_DROP = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
+# Invisible characters that transcripts and models insert or drop at will (zero-width, bidi
+# controls, soft hyphen, tag characters): never part of a word.
+_DROP = frozenset(
+    "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff"
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+) | frozenset(chr(c) for c in range(0xE0000, 0xE0080))
 
 
 def _normalize(text: str) -> tuple[str, list[int], list[int]]:
@@ -74,16 +81,19 @@ def _normalize(text: str) -> tuple[str, list[int], list[int]]:
 def normalize_for_match(text: str) -> tuple[str, list[int]]:
     """Normalise ``text`` for quote matching; also map each normalised char to its source offset.
 
-    Quote styles become straight quotes, every dash a hyphen (dash runs one, without spaces
-    around it), every whitespace run (NBSP and newlines included) one space, ``…`` three dots,
-    and case is folded, because models and transcribers disagree on exactly these and on nothing
-    that changes meaning.
+    Every quotation mark and apostrophe becomes ``'``, every dash a hyphen (dash runs one,
+    without spaces around it), every whitespace run (NBSP and newlines included) one space,
+    ``…`` three dots, and case is folded, because models and transcribers disagree on exactly
+    these and on nothing that changes meaning.
     """
     norm, starts, _ = _normalize(text)
     return norm, starts
 
 
 # --- extraction ----------------------------------------------------------------------------
+
+
+QuoteKind = Literal["inline", "block"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,43 +104,176 @@ class QuoteRef:
     end: int  # ... to the end of the marker (or the closing mark when there is none)
     quote_end: int  # just past the closing quotation mark
     marker: tuple[int, int] | None  # span of the marker text, e.g. "[2][3]"
+    kind: QuoteKind = "inline"  # "block": a run of "> " lines presented as someone's words
+    attribution: tuple[int, int] | None = None  # a block's "— Name [n]" line
+
+    @property
+    def multiline(self) -> bool:
+        return "\n" in self.text or self.kind == "block"
 
 
-_QUOTE = re.compile(r'[“"„«]([^“”"„«»\n]+)[”"“»]')
+# Which marks close which openers. Straight quotes pair with themselves; a curly opener pairs with
+# its own closer only, so “outer "inner" outer” nests instead of closing at the first ".
+_CLOSERS: dict[str, str] = {
+    '"': '"',
+    "“": "”",
+    "„": "“”",
+    "«": "»",
+    "»": "«",
+    "‹": "›",
+    "「": "」",
+    "『": "』",
+    "〝": "〞",
+    "'": "'",
+    "‘": "’",
+    "‚": "‘’",
+}
+_APOSTROPHES = "'’‘‚"  # also written inside words ("don't", "Emad’s"): context decides
+_MARK_RE = re.compile(r"[\"“”„«»‹›「」『』〝〞'‘’‚]|\n[ \t>]*\n|\n")
+_OPEN_BEFORE = " \t\n([{—–-:;,/>*_"  # what may precede an opening mark
+_MAX_DEPTH = 8
 _ONE_MARKER = r"\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]"
 _MARKERS = rf"{_ONE_MARKER}(?:[ \t]*{_ONE_MARKER})*"
 _MARKER_AFTER = re.compile(rf"(?:[*_]{{1,3}})?[ \t]*,?[ \t]*({_MARKERS})")  # *"..."* [2]
 _MARKER_INSIDE = re.compile(rf"[ \t]*({_MARKERS})[ \t]*$")
 _MIN_UNMARKED_WORDS = 3
+_BLOCK_LINE = re.compile(r"(?m)^[ \t]*>[^\n]*(?:\n[ \t]*>[^\n]*)*")
+_BLOCK_PREFIX = re.compile(r"(?m)^[ \t]*>[ \t]?")
+_ATTRIBUTION = re.compile(r"\n[ \t]*>?[ \t]*(?:[-—–―]{1,2}|~)[ \t]*([^\n]*)$")
+_INNER_PREFIX = re.compile(r"\n[ \t]*(?:>[ \t]*)+")
 
 
 def _numbers(marker: str) -> tuple[int, ...]:
     return tuple(dict.fromkeys(int(d) for d in re.findall(r"\d+", marker)))
 
 
-def extract_quotes(answer_text: str) -> list[QuoteRef]:
-    """Every quotation in the answer with its citation marker, in order.
+def _can_open(text: str, i: int) -> bool:
+    before = text[i - 1] if i else " "
+    after = text[i + 1 : i + 2]
+    if not after or after.isspace():
+        return False
+    if text[i] in _APOSTROPHES or text[i] == '"':
+        return before in _OPEN_BEFORE or before in _CLOSERS
+    return True
 
-    Short quoted phrases without a marker are scare quotes ("so-called 'open' models") rather
-    than claims about what someone said, so they are left alone.
+
+def _can_close(text: str, i: int) -> bool:
+    if text[i] not in _APOSTROPHES:
+        return True
+    before = text[i - 1] if i else " "
+    after = text[i + 1 : i + 2]
+    return not before.isspace() and not (after.isalnum())
+
+
+def quotation_spans(text: str) -> tuple[list[tuple[int, int]], int | None]:
+    """Top-level quotations as (opening mark, just past the closing mark), and where a quotation
+    still open at the end of ``text`` starts (None when all are closed).
+
+    One pass over the quotation marks with a small stack, so quotes may contain quotes and run
+    over line breaks; a paragraph break ends any quotation left open. Linear in ``text``.
     """
-    refs: list[QuoteRef] = []
-    for m in _QUOTE.finditer(answer_text):
-        text = m.group(1)
-        marker: tuple[int, int] | None = None
-        end = m.end()
-        after = _MARKER_AFTER.match(answer_text, m.end())
-        inside = _MARKER_INSIDE.search(text)
-        if after:
-            marker, end = after.span(1), after.end(1)
-        elif inside:  # the model put the marker inside the quotation marks
-            marker = (m.start(1) + inside.start(1), m.start(1) + inside.end(1))
-            text = text[: inside.start()]
-        cited = _numbers(answer_text[marker[0] : marker[1]]) if marker else ()
-        if not text.strip() or (marker is None and len(text.split()) < _MIN_UNMARKED_WORDS):
+    spans: list[tuple[int, int]] = []
+    stack: list[tuple[str, int]] = []
+    for m in _MARK_RE.finditer(text):
+        ch, i = m.group(), m.start()
+        if ch[0] == "\n":
+            if len(ch) > 1:  # a paragraph break: whatever is open was never closed
+                stack.clear()
+            else:  # a single line break ends only apostrophe-like openers
+                while stack and stack[-1][0] in _APOSTROPHES and len(stack) > 1:
+                    stack.pop()
             continue
-        refs.append(QuoteRef(text, cited, m.start(), end, m.end(), marker))
-    return refs
+        depth = next(
+            (k for k in range(len(stack) - 1, -1, -1) if ch in _CLOSERS[stack[k][0]]), None
+        )
+        if depth is not None and _can_close(text, i):
+            opener = stack[depth][1]
+            del stack[depth:]
+            if not stack:
+                spans.append((opener, i + 1))
+            continue
+        if ch in _CLOSERS and len(stack) < _MAX_DEPTH and _can_open(text, i):
+            stack.append((ch, i))
+    still_open = next((pos for mark, pos in stack if mark not in _APOSTROPHES), None)
+    return spans, still_open
+
+
+def _inline_ref(answer_text: str, start: int, end: int, closed: bool = True) -> QuoteRef | None:
+    words_end = end - 1 if closed else end
+    text = _INNER_PREFIX.sub("\n", answer_text[start + 1 : words_end])
+    marker: tuple[int, int] | None = None
+    ref_end = end
+    after = _MARKER_AFTER.match(answer_text, end)
+    inside = _MARKER_INSIDE.search(text)
+    if after:
+        marker, ref_end = after.span(1), after.end(1)
+    elif inside:  # the model put the marker inside the quotation marks
+        raw_inside = _MARKER_INSIDE.search(answer_text, start + 1, words_end)
+        if raw_inside:
+            marker = raw_inside.span(1)
+        text = text[: inside.start()]
+    cited = _numbers(answer_text[marker[0] : marker[1]]) if marker else ()
+    if not text.strip() or (marker is None and len(text.split()) < _MIN_UNMARKED_WORDS):
+        return None
+    return QuoteRef(text, cited, start, ref_end, end, marker)
+
+
+def _block_ref(answer_text: str, start: int, end: int) -> QuoteRef | None:
+    """A run of ``>`` lines: its words (prefixes, a trailing marker and a "— Name" line removed)."""
+    block = answer_text[start:end]
+    attribution: tuple[int, int] | None = None
+    att = _ATTRIBUTION.search(block)
+    body_end = end
+    if att:
+        attribution = (start + att.start(1), start + att.end(1))
+        body_end = start + att.start()
+    marker_m = re.compile(rf"({_MARKERS})[ \t]*$").search(
+        answer_text, start, attribution[1] if attribution else end
+    )
+    marker = marker_m.span(1) if marker_m else None
+    words_end = marker[0] if marker and marker[0] < body_end else body_end
+    text = _BLOCK_PREFIX.sub("", answer_text[start:words_end]).strip()
+    cited = _numbers(answer_text[marker[0] : marker[1]]) if marker else ()
+    if not text or (marker is None and len(text.split()) < _MIN_UNMARKED_WORDS):
+        return None
+    return QuoteRef(text, cited, start, end, end, marker, "block", attribution)
+
+
+def extract_quotes(answer_text: str) -> list[QuoteRef]:
+    """Everything in the answer presented as someone's words, with its citation marker, in order.
+
+    Quotations in any common style (“…”, "…", '…', ‘…’, «…», „…“, 「…」, 『…』), over line breaks,
+    containing other quotations; and ``>`` blockquotes that hold no quotation marks of their own
+    (a blockquote whose words are in quotation marks is checked quote by quote). Short quoted
+    phrases without a marker are scare quotes ("so-called 'open' models") and are left alone.
+    """
+    spans, open_at = quotation_spans(answer_text)
+    refs = [r for a, b in spans if (r := _inline_ref(answer_text, a, b))]
+    if open_at is not None:  # an unclosed quotation is still presented as words: to its line end
+        line_end = answer_text.find("\n", open_at)
+        end = len(answer_text) if line_end == -1 else line_end
+        spans.append((open_at, end))
+        unclosed = _inline_ref(answer_text, open_at, end, closed=False)
+        if unclosed:
+            refs.append(unclosed)
+    for m in _BLOCK_LINE.finditer(answer_text):
+        if any(m.start() <= a < m.end() for a, _ in spans):
+            continue
+        ref = _block_ref(answer_text, m.start(), m.end())
+        if ref:
+            refs.append(ref)
+    return sorted(refs, key=lambda r: r.start)
+
+
+def open_quote_start(text: str) -> int | None:
+    """Where a quotation (or a trailing blockquote) that may still grow starts, for streaming."""
+    _, open_at = quotation_spans(text)
+    block = None
+    for m in _BLOCK_LINE.finditer(text):
+        block = m
+    if block is not None and block.end() >= len(text.rstrip()):
+        return block.start() if open_at is None else min(open_at, block.start())
+    return open_at
 
 
 # --- verification --------------------------------------------------------------------------
@@ -149,14 +292,29 @@ class QuoteCheck:
     char_end: int | None
     start: float | None  # timestamp of the segment where the quote starts
     speaker: str | None
+    # The name the answer gives the quote, where it names someone other than the speaker: the
+    # span in the answer to rewrite to ``speaker``. None when it names nobody or the right person.
+    misnamed: tuple[int, int] | None = None
 
     @property
     def reattributed(self) -> bool:
         return self.verified and self.excerpt not in self.cited
 
 
-_ELISION = re.compile(r"\s*(?:\[[^\]]*\]|\(\s*\.\.\.\s*\)|\.\s?\.\s?\.[.\s]*)\s*")
+# Only an ellipsis elides: "...", "…", "(...)", "[...]", "[…]". Any other bracket is an insertion.
+_ELISION = re.compile(r"\s*(?:\[\s*\.\.\.\s*\]|\(\s*\.\.\.\s*\)|\.\s?\.\s?\.[.\s]*)\s*")
+_INSERTION = re.compile(r"\[[^\]]*\]|\{[^}]*\}")
 _EDGE_JUNK = re.compile(r"^[\W_]+|[\W_]+$")
+# What an elision may never leave out: dropping it flips or qualifies the meaning.
+_NEGATION = frozenset(
+    {
+        *("not", "never", "no", "nor", "neither", "none", "nobody", "nothing", "nowhere"),
+        *("cannot", "without", "but", "however", "although", "though", "yet", "except"),
+        *("unless", "instead", "rather"),
+    }
+)
+_GAP_WORD = re.compile(r"[a-z']+")
+_MAX_TRIES = 64  # occurrences of one fragment tried per excerpt: bounded work per quote
 
 
 def _core(norm_quote: str) -> str:
@@ -186,15 +344,20 @@ def _same_word(hay: str, a: int, b: int) -> bool:
     return False
 
 
-def _find(hay: str, needle: str, pos: int = 0) -> int:
-    """First occurrence at or after ``pos`` that does not start or end inside a word."""
+def _occurrences(hay: str, needle: str, pos: int = 0) -> Iterator[int]:
+    """Occurrences at or after ``pos`` that do not start or end inside a word (at most a few)."""
     i = hay.find(needle, pos)
-    while i != -1:
+    tries = 0
+    while i != -1 and tries < _MAX_TRIES:
         j = i + len(needle)
         if not _same_word(hay, i - 1, i) and not _same_word(hay, j - 1, j):
-            return i
+            yield i
+        tries += 1
         i = hay.find(needle, i + 1)
-    return -1
+
+
+def _find(hay: str, needle: str, pos: int = 0) -> int:
+    return next(_occurrences(hay, needle, pos), -1)
 
 
 def _substantial(fragment: str) -> bool:
@@ -202,36 +365,89 @@ def _substantial(fragment: str) -> bool:
     return len(fragment.split()) >= 2 or len(fragment) >= 6
 
 
-def _match(quote_norm: str, hay: str) -> list[tuple[int, int]] | None:
-    """Normalised spans in ``hay`` that the quote covers: one, or one per elided fragment."""
-    whole = _core(quote_norm)
-    if whole:
-        i = _find(hay, whole)
-        if i != -1:
-            return [(i, i + len(whole))]
-    fragments = [f for f in (_core(p) for p in _ELISION.split(quote_norm)) if f]
-    if len(fragments) < 2 or not all(_substantial(f) for f in fragments):
-        return None
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    for frag in fragments:
-        i = _find(hay, frag, pos)
-        if i == -1:
+def _negating(gap: str) -> bool:
+    return any(w in _NEGATION or w.endswith("n't") for w in _GAP_WORD.findall(gap))
+
+
+class _Passage:
+    """One excerpt, normalised once, with the speaker turn of every normalised character."""
+
+    def __init__(self, excerpt: Excerpt) -> None:
+        self.excerpt = excerpt
+        chunk = excerpt.chunk
+        self.hay, self.starts, self.ends = _normalize(chunk.text)
+        # A turn is a run of pieces with the same speaker; unknown speakers are one long turn.
+        turn_of_piece: list[int] = []
+        turn = 0
+        for k, piece in enumerate(chunk.pieces):
+            if k and piece.speaker != chunk.pieces[k - 1].speaker:
+                turn += 1
+            turn_of_piece.append(turn)
+        self._offsets = [p.offset for p in chunk.pieces]
+        self._turns = turn_of_piece
+
+    def turn(self, norm_index: int) -> int:
+        if not self._turns:
+            return 0
+        raw = self.starts[min(norm_index, len(self.starts) - 1)]
+        k = max(0, bisect.bisect_right(self._offsets, raw) - 1)
+        piece = self.excerpt.chunk.pieces[k]
+        if raw >= piece.offset + piece.length and k + 1 < len(self._turns):
+            k += 1  # the newline between two pieces belongs to the next
+        return self._turns[k]
+
+    def one_turn(self, a: int, b: int) -> bool:
+        return self.turn(a) == self.turn(max(a, b - 1))
+
+    def match(self, quote_norm: str) -> list[tuple[int, int]] | None:
+        """Normalised spans the quote covers (one, or one per elided fragment), or None.
+
+        A contiguous quote must lie within one speaker's turn. An elided one passes only when
+        every fragment is verbatim, in order, all in one turn, and no left-out stretch holds a
+        negation or contrast word. A bracketed insertion ("[the EU]") is never a speaker's words.
+        """
+        hay = self.hay
+        whole = _core(quote_norm)
+        if whole:
+            for i in _occurrences(hay, whole):
+                if self.one_turn(i, i + len(whole)):
+                    return [(i, i + len(whole))]
+        if _INSERTION.search(_ELISION.sub(" ", quote_norm)):
             return None
-        spans.append((i, i + len(frag)))
-        pos = i + len(frag)
-    return spans
+        fragments = [f for f in (_core(p) for p in _ELISION.split(quote_norm)) if f]
+        if len(fragments) < 2 or not all(_substantial(f) for f in fragments):
+            return None
+        for first in _occurrences(hay, fragments[0]):
+            spans = self._rest(fragments, first)
+            if spans:
+                return spans
+        return None
+
+    def _rest(self, fragments: list[str], first: int) -> list[tuple[int, int]] | None:
+        hay = self.hay
+        turn = self.turn(first)
+        spans = [(first, first + len(fragments[0]))]
+        if not self.one_turn(*spans[0]):
+            return None
+        for frag in fragments[1:]:
+            pos = spans[-1][1]
+            found = None
+            for i in _occurrences(hay, frag, pos):
+                if self.turn(i) != turn or _negating(hay[pos:i]):
+                    break  # later occurrences only leave out more, or leave the turn
+                if self.one_turn(i, i + len(frag)):
+                    found = i
+                    break
+            if found is None:
+                return None
+            spans.append((found, found + len(frag)))
+        return spans
 
 
-_Index = tuple[str, list[int], list[int]]  # normalised text, start and end offsets
-
-
-def _check(
-    ref: QuoteRef, excerpt: Excerpt, spans: list[tuple[int, int]], index: _Index
-) -> QuoteCheck:
+def _check(ref: QuoteRef, passage: _Passage, spans: list[tuple[int, int]]) -> QuoteCheck:
+    excerpt = passage.excerpt
     chunk: Chunk = excerpt.chunk
-    _, starts, ends = index
-    raw = [(starts[a], ends[b - 1]) for a, b in spans]
+    raw = [(passage.starts[a], passage.ends[b - 1]) for a, b in spans]
     source_text = " … ".join(chunk.text[a:b] for a, b in raw)
     char_start, char_end = chunk.file_span(raw[0][0], raw[-1][1])
     piece = chunk.piece_at(raw[0][0])
@@ -266,27 +482,130 @@ def _unverified(ref: QuoteRef) -> QuoteCheck:
     )
 
 
-def verify_quotes(answer_text: str, excerpts: Sequence[Excerpt]) -> list[QuoteCheck]:
-    """Check each quote in the answer: cited excerpts first, then all others (re-attribution)."""
-    indexes: dict[int, _Index] = {}
+# --- attribution ---------------------------------------------------------------------------
 
-    def index(e: Excerpt) -> _Index:
-        if e.n not in indexes:
-            indexes[e.n] = _normalize(e.chunk.text)
-        return indexes[e.n]
+_NAME_TOKEN = re.compile(r"[^\W\d_][\w'’.-]*[^\W_]|[^\W\d_]")
+_NOT_NAMES = frozenset(
+    [
+        "the",
+        "and",
+        "van",
+        "von",
+        "de",
+        "der",
+        "del",
+        "la",
+        "le",
+        "di",
+        "da",
+        "dr",
+        "mr",
+        "mrs",
+        "ms",
+        "prof",
+    ]
+)
 
+
+class _Names:
+    """The speakers a reply may name, findable by full name, first name or surname."""
+
+    def __init__(self, speakers: Iterable[str]) -> None:
+        self.by_token: dict[str, set[str]] = {}
+        for name in dict.fromkeys(s for s in speakers if s):
+            tokens = [t for t in _NAME_TOKEN.findall(name) if len(t) >= 2]
+            for token in {name, *tokens}:
+                key = token.casefold()
+                if key not in _NOT_NAMES and (len(token) >= 3 or token == name):
+                    self.by_token.setdefault(key, set()).add(name)
+        keys = sorted(self.by_token, key=len, reverse=True)
+        self._re = (
+            re.compile(r"(?<![\w'’])(" + "|".join(map(re.escape, keys)) + r")(?![\w])", re.I)
+            if keys
+            else None
+        )
+
+    def last_in(self, text: str, a: int, b: int) -> tuple[set[str], tuple[int, int]] | None:
+        if self._re is None or a >= b:
+            return None
+        found = None
+        for m in self._re.finditer(text, a, b):
+            found = m
+        if found is None:
+            return None
+        return self.by_token[found.group(1).casefold()], found.span(1)
+
+    def first_in(self, text: str, a: int, b: int) -> tuple[set[str], tuple[int, int]] | None:
+        if self._re is None or a >= b:
+            return None
+        m = self._re.search(text, a, b)
+        return (self.by_token[m.group(1).casefold()], m.span(1)) if m else None
+
+
+_CLAUSE_STOP = re.compile(r"[.!?\n]")
+
+
+def _claimed(
+    text: str, ref: QuoteRef, prev_end: int, next_start: int, names: _Names
+) -> tuple[set[str], tuple[int, int]] | None:
+    """The speaker the answer names for this quote: in a block's "— Name" line, else the last
+    name between the previous quote and this one in the same sentence, else a name right after
+    it ("…” [2], said Yann)."""
+    if ref.attribution:
+        found = names.first_in(text, *ref.attribution)
+        if found:
+            return found
+    line_start = text.rfind("\n", 0, ref.start) + 1
+    sentence_start = max(
+        (m.end() for m in re.finditer(r"[.!?](?=\s)", text[line_start : ref.start])), default=0
+    )
+    before = names.last_in(text, max(prev_end, line_start + sentence_start), ref.start)
+    if before:
+        return before
+    stop = _CLAUSE_STOP.search(text, ref.end, min(next_start, ref.end + 80))
+    return names.first_in(text, ref.end, stop.start() if stop else min(next_start, ref.end + 80))
+
+
+def verify_quotes(
+    answer_text: str, excerpts: Sequence[Excerpt], speakers: Iterable[str] = ()
+) -> list[QuoteCheck]:
+    """Check each quote in the answer: cited excerpts first, then all others (re-attribution).
+
+    ``speakers`` are names the answer may attribute quotes to (the excerpts' speakers always
+    count). When the answer names a speaker, a match in that speaker's words is preferred; a
+    verified quote that the answer gives to someone else carries the span of the wrong name.
+    """
+    passages: dict[int, _Passage] = {}
+
+    def passage(e: Excerpt) -> _Passage:
+        if e.n not in passages:
+            passages[e.n] = _Passage(e)
+        return passages[e.n]
+
+    names = _Names([*speakers, *(s for e in excerpts for s in e.chunk.speakers)])
+    refs = extract_quotes(answer_text)
     checks: list[QuoteCheck] = []
-    for ref in extract_quotes(answer_text):
+    for k, ref in enumerate(refs):
         quote_norm = _normalize(ref.text)[0]
+        prev_end = refs[k - 1].end if k else 0
+        next_start = refs[k + 1].start if k + 1 < len(refs) else len(answer_text)
+        claim = _claimed(answer_text, ref, prev_end, next_start, names)
         cited = [e for n in ref.cited for e in excerpts if e.n == n]
         others = [e for e in excerpts if e.n not in ref.cited]
+        found: list[QuoteCheck] = []
         for excerpt in cited + others:
-            spans = _match(quote_norm, index(excerpt)[0])
+            spans = passage(excerpt).match(quote_norm)
             if spans:
-                checks.append(_check(ref, excerpt, spans, index(excerpt)))
-                break
-        else:
+                found.append(_check(ref, passage(excerpt), spans))
+                if claim is None or found[-1].speaker in claim[0]:
+                    break
+        if not found:
             checks.append(_unverified(ref))
+            continue
+        best = next((c for c in found if claim and c.speaker in claim[0]), found[0])
+        if claim and best.speaker and best.speaker not in claim[0]:
+            best = replace(best, misnamed=claim[1])
+        checks.append(best)
     return checks
 
 
@@ -319,6 +638,8 @@ def apply_checks(
     edits: list[_Edit] = []
     for check in checks:
         ref = check.ref
+        if check.verified and check.misnamed and check.speaker:
+            edits.append(_Edit(*check.misnamed, check.speaker))  # the name of who really said it
         if check.verified:
             label = f"[{check.excerpt}]"
             if ref.marker is None:
@@ -330,6 +651,8 @@ def apply_checks(
                 edits.append(_Edit(ref.quote_end, ref.quote_end, " [unverified]"))
             else:
                 edits.append(_Edit(*ref.marker, "[unverified]"))
+        elif ref.kind == "block":
+            edits.append(_block_removal(answer_text, ref))
         else:
             others = [s for s in quote_spans if s != (ref.start, ref.end)]
             edits.append(_removal(answer_text, ref, others))
@@ -455,6 +778,12 @@ def _removal(text: str, ref: QuoteRef, others: Sequence[tuple[int, int]]) -> _Ed
     if text[left] == "(" and right < len(text) and text[right] == ")":
         return _Edit(left, right + 1, "", tidy=True)
     return _Edit(left, right, "", tidy=True)
+
+
+def _block_removal(text: str, ref: QuoteRef) -> _Edit:
+    """A blockquote goes whole, with its line break, so no empty "> " line is left behind."""
+    end = ref.end + 1 if text[ref.end : ref.end + 1] == "\n" else ref.end
+    return _Edit(ref.start, end, "")
 
 
 def _replace(text: str, edit: _Edit) -> str:

@@ -84,16 +84,16 @@ def eleuther() -> Excerpt:
 
 
 def test_normalize_folds_quotes_dashes_space_and_case() -> None:
-    """Curly quotes, dashes, NBSP, newlines, ellipsis and case all normalise to one form."""
-    text = "“Non\u2011profit”\u00a0and\n  ‘For—profit’…"
-    assert normalize_for_match(text)[0] == "\"non-profit\" and 'for-profit'..."
+    """Every quotation mark, dashes, NBSP, newlines, ellipsis and case all normalise to one form."""
+    text = "“Non\u2011profit”\u00a0and\n  ‘For—profit’… 「x」"
+    assert normalize_for_match(text)[0] == "'non-profit' and 'for-profit'... 'x'"
 
 
 def test_normalize_index_map_points_back_into_original() -> None:
     """Each normalised character maps to the offset of the character it came from."""
     text = "A\u00a0\u00a0“quote”"
     normalised, index = normalize_for_match(text)
-    assert normalised == 'a "quote"'
+    assert normalised == "a 'quote'"
     assert [text[i] for i in index] == ["A", "\u00a0", "“", "q", "u", "o", "t", "e", "”"]
 
 
