@@ -48,6 +48,7 @@ def windows(draw: st.DrawFn, minimum: int = 4) -> tuple[Chunk, Piece, list[str]]
     chunk, piece, words = draw(st.sampled_from(pieces_with_words(minimum)))
     size = draw(st.integers(minimum, min(max(minimum, 14), len(words))))
     start = draw(st.integers(0, len(words) - size))
+    assume(balanced(words[start : start + size]))
     return chunk, piece, words[start : start + size]
 
 
