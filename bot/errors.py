@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from bot.answer.llm_errors import LLMError
 from bot.index.embed import EmbeddingError
-from bot.index.store import StoreMismatchError
+from bot.index.lock import StoreLockedError
+from bot.index.store import StoreInconsistentError, StoreMismatchError
 from bot.index.vectors import VectorStoreError
 from bot.ingest.read import IngestError
 from bot.retrieve.search import QueryError
@@ -21,6 +22,8 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     LLMError,
     QueryError,
     SettingsError,
+    StoreInconsistentError,
+    StoreLockedError,
     StoreMismatchError,
     VectorStoreError,
 )

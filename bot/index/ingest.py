@@ -2,31 +2,43 @@
 
 Order of writes per file (see catalog.py for why): vectors upserted under content-derived
 ids → catalog swap in one transaction → stale vectors deleted. Unchanged files (same bytes, same
-parser and chunking settings) are skipped without loading the embedding model.
+parser and chunking settings) are skipped without loading the embedding model. Only one writer
+works on a data directory at a time (bot/index/lock.py), so the orphan cleanup at the start of a
+run can never delete vectors another ingest has written but not yet committed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.index.catalog import SourceRecord
+from bot.index.embed import EmbeddingError
+from bot.index.lock import StoreLockedError, WriterLock
 from bot.index.store import Store
+from bot.index.vectors import VectorStoreError
 from bot.ingest.chunk import chunk_segments
 from bot.ingest.chunk_types import Chunk
 from bot.ingest.flags import INSTRUCTION_LIKE, instruction_like
 from bot.ingest.manifest import SourceMeta, load_manifest, meta_for
 from bot.ingest.parse import parse_transcript
-from bot.ingest.read import IngestError, read_transcript
+from bot.ingest.read import IngestError, file_kind, read_transcript
+from bot.ingest.read import show as show_path
 
 log = logging.getLogger(__name__)
 
 TRANSCRIPT_SUFFIXES = {".txt", ".vtt", ".srt", ".md", ".text"}
 PIPELINE_VERSION = "2"  # bump when parsing/chunking changes what a file turns into
+# Catalog meta keys a rebuild leaves while it runs / after it switched (see recover()).
+PENDING = "rebuild_pending"
+RETIRED = "retired_collections"
+_NOT_TRANSCRIPTS = {"manifest.toml", "readme.md"}
 
 
 @dataclass(slots=True)
@@ -40,11 +52,19 @@ class FileResult:
     warnings: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    path: str
+    reason: str
+
+
 @dataclass(slots=True)
 class IngestReport:
     files: list[FileResult] = field(default_factory=list)
     orphans_removed: int = 0
     seconds: float = 0.0
+    skipped: list[Skipped] = field(default_factory=list)
+    aborted: str | None = None  # set when a --rebuild was abandoned (the index is unchanged)
 
     @property
     def failed(self) -> list[FileResult]:
@@ -59,24 +79,55 @@ class Progress:
     def advance(self, n: int) -> None: ...
 
 
-def expand_paths(paths: Iterable[Path]) -> list[Path]:
-    """Directories expand to their transcript files; explicit files are taken as given."""
-    out: list[Path] = []
+def expand_paths(
+    paths: Iterable[Path], *, recursive: bool = False
+) -> tuple[list[Path], list[Skipped]]:
+    """Files to ingest, and what was passed over with the reason.
+
+    Paths given explicitly are taken as given (reading them reports what is wrong). A folder
+    contributes its transcript files (by suffix); its subfolders only with ``recursive``. Nothing
+    is passed over silently except hidden files and the manifest/README: subfolders, other
+    suffixes, dangling symlinks, symlink loops, FIFOs and devices are listed in ``skipped``.
+    """
+    files: list[Path] = []
+    skipped: list[Skipped] = []
+    visited: set[tuple[int, int]] = set()
+
+    def walk(folder: Path) -> None:
+        try:
+            st = folder.stat()
+            if (st.st_dev, st.st_ino) in visited:
+                skipped.append(Skipped(str(folder), "symlink loop (folder already walked)"))
+                return
+            visited.add((st.st_dev, st.st_ino))
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            skipped.append(Skipped(str(folder), f"cannot list folder ({exc.strerror or exc})"))
+            return
+        for entry in entries:
+            path = Path(entry.path)
+            if entry.name.startswith(".") or entry.name.lower() in _NOT_TRANSCRIPTS:
+                continue
+            kind = file_kind(path)
+            if kind == "folder":
+                if recursive:
+                    walk(path)
+                else:
+                    skipped.append(Skipped(str(path), "subfolder (use --recursive to include)"))
+            elif kind != "file":
+                skipped.append(Skipped(str(path), kind))
+            elif path.suffix.lower() in TRANSCRIPT_SUFFIXES:
+                files.append(path)
+            else:
+                skipped.append(Skipped(str(path), f"not a transcript suffix ({path.suffix})"))
+
     for p in paths:
-        if p.is_dir():
-            out.extend(
-                sorted(
-                    f
-                    for f in p.iterdir()
-                    if f.is_file()
-                    and f.suffix.lower() in TRANSCRIPT_SUFFIXES
-                    and not f.name.startswith(".")
-                    and f.name.lower() != "readme.md"
-                )
-            )
+        p = Path(p)
+        if file_kind(p) == "folder":
+            walk(p)
         else:
-            out.append(p)
-    return out
+            files.append(p)
+    return files, skipped
 
 
 def fingerprint(raw_text: str, meta: SourceMeta, chunk_tokens: int, overlap: int) -> str:
@@ -134,90 +185,84 @@ def ingest(
     paths: Sequence[Path],
     *,
     prune: bool = False,
+    rebuild: bool = False,
+    recursive: bool = False,
     progress: Progress | None = None,
     on_file: Callable[[FileResult], None] | None = None,
 ) -> IngestReport:
+    """Index ``paths`` under the data directory's writer lock (see bot/index/lock.py).
+
+    Each file fails alone (named, one line) and the others are indexed. With ``rebuild`` the
+    whole index is replaced by exactly these files, but only if every one of them reads and
+    parses: the new index is built beside the live one and switched in one transaction.
+    """
+    with WriterLock(store.data_dir):
+        return _ingest_locked(
+            store, paths, prune=prune, rebuild=rebuild, recursive=recursive,
+            progress=progress or Progress(), on_file=on_file,
+        )  # fmt: skip
+
+
+def _ingest_locked(
+    store: Store,
+    paths: Sequence[Path],
+    *,
+    prune: bool,
+    rebuild: bool,
+    recursive: bool,
+    progress: Progress,
+    on_file: Callable[[FileResult], None] | None,
+) -> IngestReport:
     started = time.perf_counter()
-    progress = progress or Progress()
     settings = store.settings
     report = IngestReport()
-    report.orphans_removed = _remove_orphans(store)
-
-    files = expand_paths(paths)
-    manifests: dict[Path, dict[str, SourceMeta]] = {}
-    pending: list[Prepared] = []
-    max_bytes = int(settings.max_file_mb * 1024 * 1024)
 
     def done(result: FileResult) -> None:
         report.files.append(result)
         if on_file:
             on_file(result)
 
+    if rebuild:
+        missing = [p for p in paths if not os.path.lexists(p)]
+        if missing:
+            raise IngestError(
+                f"{show_path(missing[0])}: no such file or folder; --rebuild changed nothing"
+            )
+    report.orphans_removed = recover(store)
+    files, report.skipped = expand_paths(paths, recursive=recursive)
+    manifests: dict[Path, dict[str, SourceMeta]] = {}
+    pending: list[Prepared] = []
+    failed: list[FileResult] = []
+    seen: dict[str, Path] = {}
+    max_bytes = int(settings.max_file_mb * 1024 * 1024)
+
     for path in files:
-        try:
-            text = read_transcript(path, max_bytes=max_bytes)
-            folder = path.resolve().parent
-            if folder not in manifests:
-                manifests[folder] = load_manifest(folder)
-            entry = manifests[folder].get(path.name) or SourceMeta(file=path.name, title="")
-        except IngestError as exc:
-            done(FileResult(str(path), path.name, "failed", message=str(exc)))
-            continue
-        fp = fingerprint(text, entry, settings.chunk_tokens, settings.chunk_overlap)
-        existing = store.catalog.source(entry.file)
-        if existing and existing.file_hash == fp:
-            ids = store.catalog.chunk_ids(entry.file)
-            if len(store.vectors.existing(sorted(ids))) == len(ids):
-                done(
-                    FileResult(
-                        str(path), entry.file, "unchanged", existing.n_chunks, existing.format
-                    )
-                )
-                continue
-        meta, chunks, fmt, warnings = prepare_chunks(
-            path, text, entry, settings.chunk_tokens, settings.chunk_overlap
+        result = _prepare_one(store, path, manifests, seen, max_bytes, rebuild=rebuild)
+        if isinstance(result, Prepared):
+            pending.append(result)
+        elif rebuild and result.status == "failed":
+            failed.append(result)  # reported below, once we know the rebuild is abandoned
+        else:
+            done(result)
+
+    if rebuild and failed:
+        for result in failed:
+            done(result)
+        report.aborted = (
+            f"--rebuild abandoned: {len(failed)} of {len(files)} files failed; "
+            "the index is unchanged"
         )
-        if not chunks:
-            done(FileResult(str(path), meta.file, "failed", message="no transcript text found"))
-            continue
-        pending.append(Prepared(path, meta, chunks, fmt, warnings, fp, existing is not None))
+        report.seconds = time.perf_counter() - started
+        return report
 
     progress.total(sum(len(p.chunks) for p in pending))
-    for item in pending:
-        path, meta, chunks = item.path, item.meta, item.chunks
-        old_ids = store.catalog.chunk_ids(meta.file)
-        have = store.vectors.existing([c.id for c in chunks])
-        todo = [c for c in chunks if c.id not in have]
-        progress.advance(len(chunks) - len(todo))
-        if todo:
-            vectors = store.embedder.embed_documents([c.index_text for c in todo], progress.advance)
-            store.vectors.upsert(todo, vectors)
-        record = SourceRecord(
-            source=meta.file,
-            path=str(path.resolve()),
-            file_hash=item.fingerprint,
-            title=meta.title,
-            label=meta.cite_as,
-            show=meta.show,
-            date=meta.date,
-            participants=tuple(meta.participants),
-            url=meta.url,
-            format=item.format,
-            n_chunks=len(chunks),
-            ingested_at=time.time(),
-        )
-        store.catalog.replace_source(record, chunks)
-        stale = old_ids - {c.id for c in chunks}
-        if stale:
-            store.vectors.delete(sorted(stale))
-        status = "updated" if item.existed else "added"
-        done(
-            FileResult(
-                str(path), meta.file, status, len(chunks), item.format, warnings=item.warnings
-            )
-        )
+    if rebuild:
+        _rebuild(store, pending, progress, done)
+    else:
+        for item in pending:
+            done(_commit_one(store, item, progress))
 
-    if prune:
+    if prune and not rebuild:
         for rec in store.catalog.sources():
             if not Path(rec.path).exists():
                 ids = store.catalog.chunk_ids(rec.source)
@@ -226,6 +271,200 @@ def ingest(
                 done(FileResult(rec.path, rec.source, "pruned", len(ids)))
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _prepare_one(
+    store: Store,
+    path: Path,
+    manifests: dict[Path, dict[str, SourceMeta]],
+    seen: dict[str, Path],
+    max_bytes: int,
+    *,
+    rebuild: bool,
+) -> Prepared | FileResult:
+    """Read, parse and chunk one file; any failure is this file's alone, as one line."""
+    settings = store.settings
+    shown = show_path(path)
+    try:
+        text = read_transcript(path, max_bytes=max_bytes)
+        folder = path.resolve().parent
+        if folder not in manifests:
+            manifests[folder] = load_manifest(folder)
+        entry = manifests[folder].get(path.name) or SourceMeta(file=path.name, title="")
+        clash = _name_clash(store, path, entry.file, seen, rebuild=rebuild)
+        if clash:
+            return FileResult(str(path), entry.file, "failed", message=clash)
+        fp = fingerprint(text, entry, settings.chunk_tokens, settings.chunk_overlap)
+        existing = None if rebuild else store.catalog.source(entry.file)
+        if existing and existing.file_hash == fp:
+            ids = store.catalog.chunk_ids(entry.file)
+            if len(store.vectors.existing(sorted(ids))) == len(ids):
+                if existing.path != str(path.resolve()):  # same file, moved folder
+                    store.catalog.set_path(entry.file, str(path.resolve()))
+                return FileResult(
+                    str(path), entry.file, "unchanged", existing.n_chunks, existing.format
+                )
+        meta, chunks, fmt, warnings = prepare_chunks(
+            path, text, entry, settings.chunk_tokens, settings.chunk_overlap
+        )
+    except IngestError as exc:
+        message = str(exc) if str(exc).startswith(shown) else f"{shown}: {exc}"
+        return FileResult(str(path), path.name, "failed", message=message)
+    except (VectorStoreError, StoreLockedError):
+        raise
+    except Exception as exc:  # a parser bug must cost this file, not the batch
+        log.debug("preparing %s failed", shown, exc_info=True)
+        return FileResult(
+            str(path), path.name, "failed",
+            message=f"{shown}: could not be parsed ({type(exc).__name__}: {_short(exc)})",
+        )  # fmt: skip
+    if not chunks:
+        return FileResult(
+            str(path), meta.file, "failed", message=f"{shown}: no transcript text found"
+        )
+    return Prepared(path, meta, chunks, fmt, warnings, fp, existing is not None)
+
+
+def _name_clash(
+    store: Store, path: Path, name: str, seen: dict[str, Path], *, rebuild: bool
+) -> str | None:
+    """Sources are identified by file name (citations and --source use it), so two files with
+    one name in different folders would overwrite each other: refuse the second, naming both."""
+    here = path.resolve()
+    first = seen.setdefault(name, here)
+    if first != here:
+        return (
+            f"{show_path(path)}: another file named {name!r} is in this ingest ({first}); "
+            "sources are identified by file name, so rename one of them"
+        )
+    if rebuild:
+        return None
+    existing = store.catalog.source(name)
+    if existing and Path(existing.path) != here and Path(existing.path).exists():
+        return (
+            f"{show_path(path)}: a different file named {name!r} is already indexed from "
+            f"{existing.path}; sources are identified by file name, so rename one of them"
+        )
+    return None
+
+
+def _record(item: Prepared) -> SourceRecord:
+    meta = item.meta
+    return SourceRecord(
+        source=meta.file,
+        path=str(item.path.resolve()),
+        file_hash=item.fingerprint,
+        title=meta.title,
+        label=meta.cite_as,
+        show=meta.show,
+        date=meta.date,
+        participants=tuple(meta.participants),
+        url=meta.url,
+        format=item.format,
+        n_chunks=len(item.chunks),
+        ingested_at=time.time(),
+    )
+
+
+def _commit_one(store: Store, item: Prepared, progress: Progress) -> FileResult:
+    """Vectors first, then the catalog swap, then stale vectors (see catalog.py)."""
+    meta, chunks = item.meta, item.chunks
+    vectors = store.vectors
+    old_ids = store.catalog.chunk_ids(meta.file)
+    have = vectors.existing([c.id for c in chunks])
+    todo = [c for c in chunks if c.id not in have]
+    progress.advance(len(chunks) - len(todo))
+    if todo:
+        try:
+            texts = [c.index_text for c in todo]
+            embedded = store.embedder.embed_documents(texts, progress.advance)
+        except EmbeddingError as exc:
+            return FileResult(
+                str(item.path), meta.file, "failed",
+                message=f"{show_path(item.path)}: {exc}",
+            )  # fmt: skip
+        vectors.upsert(todo, embedded)
+    store.catalog.replace_source(_record(item), chunks)
+    stale = old_ids - {c.id for c in chunks}
+    if stale:
+        vectors.delete(sorted(stale))
+    status = "updated" if item.existed else "added"
+    return FileResult(
+        str(item.path), meta.file, status, len(chunks), item.format, warnings=item.warnings
+    )
+
+
+def _rebuild(
+    store: Store,
+    pending: list[Prepared],
+    progress: Progress,
+    done: Callable[[FileResult], None],
+) -> None:
+    """Build a whole new set beside the live one, then switch in one catalog transaction."""
+    catalog = store.catalog
+    live = catalog.live_set
+    new = max(catalog.sets() | {live}) + 1
+    target = store.vectors_for(new)
+    old_name = store.vectors.name
+    catalog.set_meta(PENDING, json.dumps({"sset": new, "collection": target.name}))
+    results = []
+    for item in pending:
+        vectors = store.embedder.embed_documents(
+            [c.index_text for c in item.chunks], progress.advance
+        )
+        target.upsert(item.chunks, vectors)
+        catalog.replace_source(_record(item), item.chunks, sset=new)
+        results.append(
+            FileResult(
+                str(item.path), item.meta.file, "added", len(item.chunks), item.format,
+                warnings=item.warnings,
+            )
+        )  # fmt: skip
+    catalog.commit_set(
+        new,
+        {"embedder": store.embedder.key, RETIRED: json.dumps([old_name])},
+        clear=(PENDING,),
+    )
+    _drop_retired(store)
+    for result in results:
+        done(result)
+
+
+def recover(store: Store) -> int:
+    """Undo what a killed writer left behind; call only under the writer lock.
+
+    A rebuild that died before its switch leaves a set of catalog rows and a collection that were
+    never live: both go. One that died after it leaves the old collection: it goes. Vectors in
+    the live collection that the catalog does not list (an ingest killed between its vector write
+    and its catalog commit) are deleted; returns how many.
+    """
+    catalog = store.catalog
+    raw = catalog.get_meta(PENDING)
+    if raw:
+        info = json.loads(raw)
+        if int(info["sset"]) != catalog.live_set:
+            store.vectors.drop_collection(str(info["collection"]))
+        catalog.delete_meta(PENDING)
+    _drop_retired(store)
+    for sset in catalog.sets() - {catalog.live_set}:
+        catalog.drop_set(sset)
+    return _remove_orphans(store)
+
+
+def _drop_retired(store: Store) -> None:
+    raw = store.catalog.get_meta(RETIRED)
+    if not raw:
+        return
+    live = store.vectors
+    for name in json.loads(raw):
+        if name != live.name:
+            live.drop_collection(name)
+    store.catalog.delete_meta(RETIRED)
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:160] or type(exc).__name__
 
 
 def _remove_orphans(store: Store) -> int:
@@ -237,3 +476,4 @@ def _remove_orphans(store: Store) -> int:
         log.info("removing %d orphaned vectors", len(orphans))
         store.vectors.delete(sorted(orphans))
     return len(orphans)
+

@@ -1,13 +1,17 @@
-"""Chroma, embedded (``PersistentClient`` under the data dir) or a server (``CHROMA_HOST``)."""
+"""Chroma, embedded (``PersistentClient`` under the data dir) or a server (``CHROMA_HOST``).
+
+Every call goes through :meth:`VectorStore._call`, so a dead server or a damaged store surfaces as
+one ``VectorStoreError`` line that names Chroma and where it is, never as a bare ``ConnectError``.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -16,6 +20,7 @@ from bot.ingest.chunk_types import Chunk
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
@@ -43,6 +48,12 @@ def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
     return meta
 
 
+def set_collection_name(embedder_key: str, sset: int) -> str:
+    """Set 0 keeps the historical name; a rebuilt set gets its own collection beside it."""
+    base = collection_name(embedder_key)
+    return base if sset == 0 else f"{base}-g{sset}"
+
+
 def where_clause(source: str | None, speaker: str | None) -> dict[str, Any] | None:
     parts: list[dict[str, Any]] = []
     if source:
@@ -55,7 +66,7 @@ def where_clause(source: str | None, speaker: str | None) -> dict[str, Any] | No
 
 
 class VectorStore:
-    def __init__(self, settings: Settings, embedder_key: str) -> None:
+    def __init__(self, settings: Settings, embedder_key: str, sset: int = 0) -> None:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
@@ -74,8 +85,10 @@ class VectorStore:
                 self.where = f"embedded Chroma at {path}"
                 path.mkdir(parents=True, exist_ok=True)
                 self._client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+            self.name = set_collection_name(embedder_key, sset)
+            self.sset = sset
             self._col = self._client.get_or_create_collection(
-                collection_name(embedder_key),
+                self.name,
                 metadata={"hnsw:space": "cosine", "embedder": embedder_key},
                 embedding_function=None,
             )
@@ -83,7 +96,28 @@ class VectorStore:
             raise VectorStoreError(
                 f"cannot open {self._describe(settings)}: {_short(exc)}"
             ) from None
-        self._max_batch = max(1, min(self._client.get_max_batch_size(), 2000))
+        self._max_batch = max(1, min(self._call(self._client.get_max_batch_size), 2000))
+
+    def _call(self, fn: Callable[..., T], *args: Any, **kw: Any) -> T:
+        try:
+            return fn(*args, **kw)
+        except VectorStoreError:
+            raise
+        except Exception as exc:  # httpx, sqlite, chromadb's own: all mean "Chroma failed"
+            log.debug("chroma call failed", exc_info=True)
+            raise VectorStoreError(f"{self.where} failed: {_short(exc)}") from None
+
+    def drop_collection(self, name: str) -> bool:
+        """Delete a whole collection (a retired or abandoned set); False if it did not exist."""
+        if name == self.name:
+            raise ValueError("refusing to drop the collection in use")
+        try:
+            self._call(self._client.delete_collection, name)
+        except VectorStoreError as exc:
+            if "does not exist" in str(exc) or "not found" in str(exc).lower():
+                return False
+            raise
+        return True
 
     @staticmethod
     def _describe(settings: Settings) -> str:
@@ -92,13 +126,13 @@ class VectorStore:
         return f"the embedded Chroma store under {settings.data_dir}"
 
     def count(self) -> int:
-        return self._col.count()
+        return self._call(self._col.count)
 
     def all_ids(self) -> set[str]:
         ids: set[str] = set()
         offset = 0
         while True:
-            got = self._col.get(include=[], limit=5000, offset=offset)["ids"]
+            got = self._call(self._col.get, include=[], limit=5000, offset=offset)["ids"]
             ids.update(got)
             if len(got) < 5000:
                 return ids
@@ -107,7 +141,8 @@ class VectorStore:
     def upsert(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         for i in range(0, len(chunks), self._max_batch):
             part = chunks[i : i + self._max_batch]
-            self._col.upsert(
+            self._call(
+                self._col.upsert,
                 ids=[c.id for c in part],
                 embeddings=vectors[i : i + len(part)],
                 metadatas=[chunk_metadata(c) for c in part],
@@ -116,13 +151,14 @@ class VectorStore:
     def existing(self, ids: Sequence[str]) -> set[str]:
         found: set[str] = set()
         for i in range(0, len(ids), self._max_batch):
-            found.update(self._col.get(ids=list(ids[i : i + self._max_batch]), include=[])["ids"])
+            part = list(ids[i : i + self._max_batch])
+            found.update(self._call(self._col.get, ids=part, include=[])["ids"])
         return found
 
     def delete(self, ids: Sequence[str]) -> None:
         ids = list(ids)
         for i in range(0, len(ids), self._max_batch):
-            self._col.delete(ids=ids[i : i + self._max_batch])
+            self._call(self._col.delete, ids=ids[i : i + self._max_batch])
 
     def query(
         self,
@@ -132,10 +168,11 @@ class VectorStore:
         source: str | None = None,
         speaker: str | None = None,
     ) -> list[DenseMatch]:
-        total = self._col.count()
+        total = self.count()
         if total == 0:
             return []
-        res = self._col.query(
+        res = self._call(
+            self._col.query,
             query_embeddings=[vector],
             n_results=min(n, total),
             where=where_clause(source, speaker),

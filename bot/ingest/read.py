@@ -11,6 +11,9 @@ it next to the file name and carry on with the other files.
 from __future__ import annotations
 
 import codecs
+import errno
+import os
+import stat
 import unicodedata
 from pathlib import Path
 
@@ -34,16 +37,25 @@ def read_transcript(path: Path, *, max_bytes: int) -> str:
     a binary file, a file that is not UTF-8 (naming the byte offset), or one over the limit.
     """
     path = Path(path)
-    shown = _show(path)
-    if not path.exists():
+    shown = show(path)
+    kind = file_kind(path)
+    if kind == "missing":
         raise IngestError(f"{shown}: no such file")
-    if path.is_dir():
+    if kind == "folder":
         raise IngestError(f"{shown}: is a directory, not a transcript file")
+    if kind != "file":
+        raise IngestError(f"{shown}: {kind}; only regular files are read")
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise IngestError(_too_big(shown, size, max_bytes))
-        with path.open("rb") as fh:
+        # O_NONBLOCK: if a FIFO replaced the file since the check above, open() must not block
+        # waiting for a writer; fstat on the open descriptor then refuses it.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        with os.fdopen(fd, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                kind = _kind_of_mode(st.st_mode)
+                raise IngestError(f"{shown}: {kind}; only regular files are read")
+            if st.st_size > max_bytes:
+                raise IngestError(_too_big(shown, st.st_size, max_bytes))
             data = fh.read(max_bytes + 1)
     except OSError as exc:
         raise IngestError(f"{shown}: cannot be read ({exc.strerror or exc})") from None
@@ -51,6 +63,8 @@ def read_transcript(path: Path, *, max_bytes: int) -> str:
         raise IngestError(_too_big(shown, len(data), max_bytes))
     if not data:
         raise IngestError(f"{shown}: file is empty")
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16: FF FE 00 00
+        raise IngestError(f"{shown}: is UTF-32 encoded; re-save it as UTF-8")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise IngestError(f"{shown}: is UTF-16 encoded; re-save it as UTF-8")
     if b"\x00" in data[:_SNIFF] or _mostly_control(data[:_SNIFF]):
@@ -67,9 +81,41 @@ def read_transcript(path: Path, *, max_bytes: int) -> str:
     return text
 
 
-def _show(path: Path) -> str:
+def show(path: Path | str) -> str:
     """The path fit for a one-line message (a newline in a file name must not split it)."""
     return "".join(c if c.isprintable() else "?" for c in str(path))
+
+
+def file_kind(path: Path) -> str:
+    """"file", "folder", "missing", or a short phrase for anything else, without opening it.
+
+    ``stat`` never blocks, unlike ``open`` on a FIFO with no writer, which hangs forever.
+    """
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symlink loop"
+        if exc.errno == errno.ENOENT and os.path.islink(path):
+            return "dangling symlink (its target does not exist)"
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return "missing"
+        return f"cannot be inspected ({exc.strerror or exc})"
+    if stat.S_ISDIR(st.st_mode):
+        return "folder"
+    if stat.S_ISREG(st.st_mode):
+        return "file"
+    return _kind_of_mode(st.st_mode)
+
+
+def _kind_of_mode(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "is a FIFO (named pipe), not a regular file"
+    if stat.S_ISSOCK(mode):
+        return "is a socket, not a regular file"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "is a device, not a regular file"
+    return "is not a regular file"
 
 
 def _too_big(shown: str, size: int, limit: int) -> str:

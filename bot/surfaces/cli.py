@@ -109,7 +109,14 @@ def ingest(
     ] = None,
     prune: Annotated[bool, typer.Option(help="Remove sources whose files are gone.")] = False,
     rebuild: Annotated[
-        bool, typer.Option(help="Drop the index and re-embed everything (e.g. new model).")
+        bool,
+        typer.Option(
+            help="Replace the index with exactly these files, re-embedded (e.g. new model); "
+            "switched in atomically, only if every file reads."
+        ),
+    ] = False,
+    recursive: Annotated[
+        bool, typer.Option("--recursive", "-r", help="Also walk subfolders of given folders.")
     ] = False,
     data_dir: DataDir = None,
     as_json: JsonFlag = False,
@@ -131,27 +138,16 @@ def ingest(
     def run(store: Any) -> Any:
         targets = paths or [store.settings.seeds_dir]
         with progress("embedding") as hooks:
-            return run_ingest(store, targets, prune=prune, progress=hooks, on_file=show)
+            return run_ingest(
+                store, targets, prune=prune, rebuild=rebuild, recursive=recursive,
+                progress=hooks, on_file=show,
+            )  # fmt: skip
 
     report = with_store(data_dir, run, rebuild=rebuild)
-    if as_json:
-        emit_json(
-            {
-                "files": [
-                    {k: getattr(f, k) for k in f.__slots__}  # type: ignore[attr-defined]
-                    for f in report.files
-                ],
-                "orphans_removed": report.orphans_removed,
-                "seconds": round(report.seconds, 3),
-            }
-        )
-    else:
-        ok = sum(1 for f in report.files if f.status != "failed")
-        out.print(f"[dim]{ok} ok, {len(report.failed)} failed in {report.seconds:.1f}s[/]")
-    if report.failed:
-        if not as_json:
-            for f in report.failed:
-                err.print(f"[bold red]error:[/] {f.message}", highlight=False)
+    from bot.surfaces.ingest_report import print_report
+
+    print_report(report, as_json=as_json)
+    if report.failed or report.aborted:
         raise typer.Exit(1)
 
 

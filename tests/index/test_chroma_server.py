@@ -80,6 +80,6 @@ def test_unreachable_chroma_server_is_one_clear_line(tmp_path, openai_server):
         tmp_path / "data", openai_server, chroma_host="127.0.0.1", chroma_port=port
     )
     with pytest.raises(VectorStoreError) as info:
-        Store(settings)
+        Store(settings).vectors.count()
     message = user_message(info.value)
     assert f"127.0.0.1:{port}" in message and "\n" not in message

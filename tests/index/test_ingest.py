@@ -191,15 +191,21 @@ def test_file_over_the_size_limit_is_refused_before_reading(tmp_path, openai_ser
 
 
 def test_vectors_never_mix_models(tmp_path, openai_server):
-    """Each embedder has its own collection: rebuilding with another model leaves no old vectors
-    in the new collection."""
+    """Each embedder has its own collection: rebuilding with another model builds a fresh one,
+    switches to it, and drops the old model's collection; no old vector is in the new one."""
+    import chromadb
+
     corpus = write_corpus(tmp_path / "corpus")
     data = tmp_path / "data"
     store = Store(fake_settings(data, openai_server))
     ingest(store, [corpus])
+    old_name = store.vectors.name
     other = Store(fake_settings(data, openai_server, embedding_model="fake-embed-2"), rebuild=True)
-    assert other.vectors.count() == 0
-    ingest(other, [corpus])
+    assert other.vectors.name == old_name, "until the rebuild commits, the old index is live"
+    ingest(other, [corpus], rebuild=True)
+    assert other.vectors.name != old_name and "fake-embed-2" in other.vectors.name
     vec = other.embedder.embed_query("small models")
     assert vec.shape == (64,) and np.isclose(np.linalg.norm(vec), 1.0)
     assert other.vectors.all_ids() == other.catalog.chunk_ids()
+    client = chromadb.PersistentClient(path=str(data / "chroma"))
+    assert [c.name for c in client.list_collections()] == [other.vectors.name]

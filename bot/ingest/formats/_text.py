@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import NamedTuple
 
+from bot.ingest.read import IngestError
 from bot.ingest.segment import Segment
 
 # Only real line breaks: str.splitlines() would also split on U+2028, \x0b, \x1c… and shift lines.
@@ -81,8 +82,21 @@ def segment(
     return Segment(text=text[a:b], start=t0, end=t1, speaker=speaker, char_start=a, char_end=b)
 
 
+# A clock field longer than this is not a timestamp (99999 hours is over 11 years of audio).
+_MAX_CLOCK_DIGITS = 5
+
+
 def seconds(hours: str | None, minutes: str, secs: str, frac: str | None = None) -> float:
-    """Clock fields → seconds, via integer milliseconds so 01:17:48.560 is exactly 4668.56."""
+    """Clock fields → seconds, via integer milliseconds so 01:17:48.560 is exactly 4668.56.
+
+    An absurd field (a 400-digit hour) raises ``IngestError`` naming it, so the file fails alone
+    with one line instead of an OverflowError aborting the batch.
+    """
+    for name, field in (("hour", hours), ("minute", minutes), ("second", secs)):
+        if field and len(field) > _MAX_CLOCK_DIGITS:
+            raise IngestError(
+                f"timestamp with a {len(field)}-digit {name} field ({field[:12]}…) is out of range"
+            )
     ms = int(((frac or "") + "000")[:3])
     total_ms = ((int(hours or 0) * 60 + int(minutes)) * 60 + int(secs)) * 1000 + ms
     return total_ms / 1000

@@ -20,6 +20,9 @@ from bot.ingest.segment import ParseResult, Segment
 _TS = r"(\d{1,2}):(\d{2}):(\d{2})[,.](\d{1,3})"
 TIMING = re.compile(rf"[ \t]*{_TS}[ \t]*-->[ \t]*{_TS}")
 _INDEX = re.compile(r"[ \t]*\d+[ \t]*")
+# A line that tries to be a timing line and fails (one-dash arrow, missing milliseconds): it
+# opens a cue all the same, which is skipped with a warning; its text is never indexed as speech.
+_BROKEN_TIMING = re.compile(r"[ \t]*\d[\d:,.]*[ \t]*-{1,2}>|.*-->")
 _TAG = re.compile(r"<[^>\n]*>|\{\\[^}\n]*\}")
 
 
@@ -32,9 +35,14 @@ def parse(
 ) -> ParseResult:
     names = Names(participants, aliases)
     segments: list[Segment] = []
+    broken: list[int] = []
+    lines_before, counted_to = 1, 0
     for cue in _cues(text):
         m = TIMING.match(text, cue[0].start, cue[0].end)
         if m is None:
+            lines_before += text.count("\n", counted_to, cue[0].start)  # cues come in order
+            counted_to = cue[0].start
+            broken.append(lines_before)
             continue
         t0, t1 = seconds(*m.group(1, 2, 3, 4)), seconds(*m.group(5, 6, 7, 8))
         segments.extend(
@@ -49,7 +57,13 @@ def parse(
                 labels=True,
             )
         )
-    return ParseResult(format="srt", segments=segments)
+    warnings = []
+    if broken:
+        where = ", ".join(str(n) for n in broken[:5]) + (", …" if len(broken) > 5 else "")
+        warnings.append(
+            f"{len(broken)} cue(s) with a malformed timing line skipped (line {where})"
+        )
+    return ParseResult(format="srt", segments=segments, warnings=warnings)
 
 
 def _cues(text: str) -> list[list[Line]]:
@@ -62,7 +76,9 @@ def _cues(text: str) -> list[list[Line]]:
     lines = [line for para in paragraphs(text) for line in para]
     cues: list[list[Line]] = []
     for i, line in enumerate(lines):
-        if TIMING.match(text, line.start, line.end):
+        if TIMING.match(text, line.start, line.end) or _BROKEN_TIMING.match(
+            text, line.start, line.end
+        ):
             if cues and len(cues[-1]) > 1 and _INDEX.fullmatch(text, *trim(text, *lines[i - 1])):
                 cues[-1].pop()
             cues.append([line])
