@@ -97,6 +97,8 @@ class Engine:
         self.settings = settings
         self.defences = defences or Defences(spotlight=settings.spotlight)
         self.store = store or Store(settings)
+        if store is None:  # a surface starting up: refuse a store whose vectors are gone
+            self.store.check_vectors()
         self.retriever = Retriever(self.store)
         if llm is None and settings.llm_enabled:
             from bot.answer.llm import LLM  # imports openai: only when a model is configured

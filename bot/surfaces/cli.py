@@ -176,6 +176,7 @@ def search(
     def run(store: Any) -> None:
         retriever = Retriever(store)
         if lines is not None:
+            ok = 0
             for line in lines:
                 try:
                     hits = retriever.search(
@@ -186,8 +187,11 @@ def search(
                         mode=mode,  # type: ignore[arg-type]
                     )
                     emit_json([hit_json(h) for h in hits])
+                    ok += 1
                 except QueryError as exc:
                     emit_json({"error": str(exc), "question": line[:200]})
+            if lines and not ok:
+                fail(f"all {len(lines)} lines of --batch failed")
             return
         hits = retriever.search(
             query or "",
@@ -273,12 +277,16 @@ def ask(
             else:
                 out.print(plain_text(answer), highlight=False, markup=False)
             return
+        ok = 0
         for line in lines:
             try:
                 answer = await engine.answer(line, persona=persona, source=source)
                 emit_json(answer_json(answer))
+                ok += 1
             except USER_ERRORS as exc:
                 emit_json({"error": user_message(exc), "question": line[:200]})
+        if lines and not ok:
+            fail(f"all {len(lines)} lines of --batch failed")
 
     with_engine(data_dir, run)
 
@@ -434,6 +442,9 @@ def eval_answers(
 from bot.surfaces.discord.cli import discord_app, feedback_command  # noqa: E402
 
 app.add_typer(discord_app, name="discord")
+from bot.surfaces.doctor import doctor_command  # noqa: E402
+
+app.command("doctor")(doctor_command)
 app.command("feedback")(feedback_command)
 from bot.eval.injection_cli import eval_injection  # noqa: E402
 

@@ -1,0 +1,44 @@
+"""Running ``python -m bot`` as a user would, with embeddings from the loopback OpenAI fake."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.fakes.openai_server import FakeOpenAI
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def cli_env(server: FakeOpenAI, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "PANELIST_"))}
+    env.update(
+        PANELIST_ENV_FILE="",
+        HF_HUB_OFFLINE="1",
+        PANELIST_EMBEDDING_BACKEND="openai",
+        PANELIST_EMBEDDING_MODEL="fake-embed",
+        OPENAI_BASE_URL=server.base_url,
+        OPENAI_API_KEY="test-key",
+        PANELIST_LLM_MAX_RETRIES="0",
+    )
+    env.update(extra)
+    return env
+
+
+def cli_argv(data: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "bot", *args, "--data-dir", str(data)]
+
+
+def cli(
+    data: Path, server: FakeOpenAI, *args: str, timeout: float = 120, **extra: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        cli_argv(data, *args),
+        cwd=ROOT,
+        env=cli_env(server, **extra),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
