@@ -22,10 +22,11 @@ class Segment:
 
 @dataclass(slots=True)
 class ParseResult:
-    format: str  # "podcast_export" | "whisper" | "panel" | "notes" | "webvtt" | "srt" | "plain"
+    format: str  # the Format.name that read it (bot.ingest.parse.FORMAT_NAMES)
     segments: list[Segment]
     warnings: list[str] = field(default_factory=list)
     # Facts some formats carry in a header (podcast exports, web-page panels). The manifest wins
     # over these; they only fill in for files the manifest does not describe.
     title: str | None = None
     date: str | None = None  # ISO yyyy-mm-dd, only when the header states a full date
+    confidence: float | None = None  # the format's detect score (0.5 claims, 1 is certain)

@@ -30,9 +30,12 @@ def cue_segments(
     tag: re.Pattern[str],
     voice: re.Pattern[str] | None = None,
     labels: bool = False,
+    any_label: bool = False,
 ) -> list[Segment]:
     """Segments of one cue; ``voice`` tags (WebVTT ``<v Name>``) and ``labels`` (SRT "Name: …")
-    set the speaker for the rest of the cue. ``</v>`` hands back to the cue's own speaker."""
+    set the speaker for the rest of the cue. ``</v>`` hands back to the cue's own speaker.
+    ``any_label`` takes every short label as a name (meeting captions, where the tool writes the
+    display name before every cue), not only person-shaped ones."""
     out: list[Segment] = []
     current = speaker
     for line in payload:
@@ -44,7 +47,7 @@ def cue_segments(
                 line_start = False
                 dash = _DIALOGUE_DASH.match(text, a, b)
                 a = dash.end() if dash else a
-                if labels and (found := _label(text, a, b, names)):
+                if labels and (found := _label(text, a, b, names, any_label=any_label)):
                     a, current = found
             seg = segment(text, a, b, t0=t0, t1=t1, speaker=current)
             if seg:
@@ -60,11 +63,15 @@ def cue_segments(
     return out
 
 
-def _label(text: str, a: int, b: int, names: Names) -> tuple[int, str] | None:
-    """(text start, speaker) when a run opens with a name label, judged as in panels."""
+def _label(
+    text: str, a: int, b: int, names: Names, *, any_label: bool = False
+) -> tuple[int, str] | None:
+    """(text start, speaker) when a run opens with a name label, judged as in panels (or, with
+    ``any_label``, any label of at most five words)."""
     m = LABEL.match(text, a, b)
     if not m:
         return None
     raw = m.group(1)
-    who = names.resolve(raw) or (names.canonical(raw) if looks_like_person(raw) else None)
+    named = looks_like_person(raw) or (any_label and len(raw.split()) <= 5)
+    who = names.resolve(raw) or (names.canonical(raw) if named else None)
     return (m.end(), who) if who else None

@@ -120,3 +120,13 @@ def iso_date(raw: str) -> str | None:
             continue
         return parsed.isoformat()
     return None
+
+
+# A clock as people type it: "0:03", "12:34", "1:02:03", "00:01:12" (hours optional, no fraction).
+CLOCK = r"(?:(\d{1,2}):)?(\d{1,2}):([0-5]\d)"
+
+
+def clock_seconds(m: re.Match[str], first: int = 1) -> float:
+    """Seconds from the three ``CLOCK`` groups starting at group ``first``."""
+    hours, minutes, secs = m.group(first, first + 1, first + 2)
+    return seconds(hours, minutes, secs)

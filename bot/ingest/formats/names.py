@@ -15,6 +15,10 @@ from collections.abc import Iterable, Mapping, Sequence
 LABEL = re.compile(r"([^\W\d_][^:\n\r]{0,60}?)[ \t\u00a0]*:(?=\s|$)")
 _WORD = re.compile(r"[A-ZÀ-ÖØ-Þ][\w'’.]*(?:-[A-ZÀ-ÖØ-Þ]?[\w'’.]*)*")
 _INITIALS = re.compile(r"[A-Z]{1,4}")
+# Labels ASR and meeting tools give a voice they could not name: "Speaker 1", "Speaker A", "Spk 2".
+GENERIC = re.compile(r"(?:speaker|spk|participant)[ \t]*(?:\d{1,3}|[A-Z])", re.IGNORECASE)
+# Labels that say nobody is known: a turn under them has no speaker rather than a made-up one.
+_UNKNOWN = re.compile(r"(?:unknown|unidentified)(?:[ \t]+speaker)?|\?+", re.IGNORECASE)
 # Capitalised words that open headings, not names: "Show Notes:", "Key Takeaways:", "Full Video:".
 _NOT_NAME_WORDS = frozenset(
     (
@@ -77,6 +81,14 @@ class Names:
     def canonical(self, label: str) -> str:
         """The label's full name when known, else the label as written (whitespace tidied)."""
         return self.resolve(label) or " ".join(label.split())
+
+    def speaker(self, label: str) -> str | None:
+        """The speaker a turn label names: its full name when known, the label as written when
+        not (a generic "Speaker 1" included), None for labels that say "Unknown Speaker"."""
+        tidy = " ".join(label.split())
+        if not tidy or _UNKNOWN.fullmatch(tidy):
+            return None
+        return self.canonical(tidy)
 
     def initials_map(self, seen: Iterable[str] = ()) -> tuple[dict[str, str], list[str]]:
         """Initials → full name from names seen as labels, then participants; also the ambiguous.

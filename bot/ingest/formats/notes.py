@@ -68,4 +68,9 @@ def detect(sample: Sample) -> float:
     return 1.0 if claimed else 0.0
 
 
-FORMAT = Format("notes", detect, parse)
+FORMAT = Format(
+    "notes",
+    detect,
+    parse,
+    layout="one short line per idea, bullets or capitalised lines, hardly any blank lines",
+)

@@ -190,4 +190,9 @@ def detect(sample: Sample) -> float:
     return 1.0 if claimed else 0.0
 
 
-FORMAT = Format("panel", detect, parse)
+FORMAT = Format(
+    "panel",
+    detect,
+    parse,
+    layout='paragraphs opening with "Full Name:" (or initials such as "KFL:") labels',
+)

@@ -83,4 +83,9 @@ def detect(sample: Sample) -> float:
     return 1.0 if MARKER.search(sample.text) else 0.0
 
 
-FORMAT = Format("podcast_export", detect, parse)
+FORMAT = Format(
+    "podcast_export",
+    detect,
+    parse,
+    layout='"Starting point is 00:01:02" lines before each block of text',
+)

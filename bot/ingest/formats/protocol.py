@@ -20,6 +20,8 @@ from bot.ingest.segment import ParseResult
 
 # A detect score at or above this claims the file; the first format in the order to claim wins.
 CLAIM = 0.5
+# A claim below this is reported as uncertain (the file only partly fits its format).
+SURE = 0.8
 
 
 @dataclass(frozen=True)
@@ -59,3 +61,4 @@ class Format:
     name: str  # the value of ParseResult.format, shown by ingest and stored in the catalog
     detect: Callable[[Sample], float]  # 0 = not this format, 1 = certain; CLAIM or more claims
     parse: Parser
+    layout: str = ""  # what a file must look like to be read this way: the fix a warning suggests

@@ -100,4 +100,9 @@ def detect(sample: Sample) -> float:
     return min(1.0, 4 * len(timings) / len(lines))
 
 
-FORMAT = Format("srt", detect, parse)
+FORMAT = Format(
+    "srt",
+    detect,
+    parse,
+    layout='numbered cues with "00:00:01,000 --> 00:00:04,000" timing lines',
+)

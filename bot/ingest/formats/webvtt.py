@@ -1,5 +1,10 @@
 """WebVTT captions: cues with ``[HH:]MM:SS.mmm --> …`` timings and ``<v Speaker>`` voice tags.
 
+Meeting recordings (Zoom cloud recordings, Teams transcripts) write ``Display Name: text`` inside
+each cue instead; when at least half the cues open that way, every short label is the speaker
+for the rest of its cue, whatever its shape ("Jane", "iPhone"). In ordinary captions a label only
+counts when it is person-shaped or known to the manifest, as in SRT.
+
 Each cue becomes one segment per run of tag-free text (see ``_cues``), each with the cue's times
 and the voice in force there; ``<v.class Name>`` works like ``<v Name>``. Character
 references are left as written (``&amp;`` stays ``&amp;``): unescaping would change the text and
@@ -13,7 +18,7 @@ from collections.abc import Mapping, Sequence
 
 from bot.ingest.formats._cues import cue_segments
 from bot.ingest.formats._text import Line, paragraphs, seconds, trim
-from bot.ingest.formats.names import Names
+from bot.ingest.formats.names import LABEL, Names
 from bot.ingest.formats.protocol import Format, Sample
 from bot.ingest.segment import ParseResult, Segment
 
@@ -34,7 +39,7 @@ def parse(
     aliases: Mapping[str, str] | None = None,
 ) -> ParseResult:
     names = Names(participants, aliases)
-    segments: list[Segment] = []
+    cues: list[tuple[float, float, Sequence[Line]]] = []
     warnings: list[str] = []
     bad = 0
     for n, block in enumerate(paragraphs(text)):
@@ -49,20 +54,28 @@ def parse(
             bad += 0 if header else 1
             continue
         at, m = found
-        t0, t1 = seconds(*m.group(1, 2, 3, 4)), seconds(*m.group(5, 6, 7, 8))
         if block[at + 1 :]:
-            segments.extend(
-                cue_segments(
-                    text,
-                    block[at + 1 :],
-                    t0,
-                    t1,
-                    names=names,
-                    speaker=default_speaker,
-                    tag=_TAG,
-                    voice=_VOICE,
-                )
+            t0, t1 = seconds(*m.group(1, 2, 3, 4)), seconds(*m.group(5, 6, 7, 8))
+            cues.append((t0, t1, block[at + 1 :]))
+    # Zoom and Teams write "Display Name: text" in (nearly) every cue instead of <v Name>.
+    labelled = sum(1 for _, _, payload in cues if LABEL.match(text, *trim(text, *payload[0])))
+    meeting = labelled >= 2 and labelled >= len(cues) / 2
+    segments: list[Segment] = []
+    for t0, t1, payload in cues:
+        segments.extend(
+            cue_segments(
+                text,
+                payload,
+                t0,
+                t1,
+                names=names,
+                speaker=default_speaker,
+                tag=_TAG,
+                voice=_VOICE,
+                labels=True,
+                any_label=meeting,
             )
+        )
     if bad:
         warnings.append(f"{bad} block(s) without a cue timing line skipped")
     return ParseResult(format="webvtt", segments=segments, warnings=warnings)
@@ -90,4 +103,11 @@ def detect(sample: Sample) -> float:
     return min(1.0, 4 * len(sample.matching(TIMING)) / len(lines))
 
 
-FORMAT = Format("webvtt", detect, parse)
+FORMAT = Format(
+    "webvtt",
+    detect,
+    parse,
+    layout=(
+        'a "WEBVTT" first line, then cues "00:00:01.000 --> 00:00:04.000" followed by their text'
+    ),
+)

@@ -93,4 +93,9 @@ def detect(sample: Sample) -> float:
     return len(sample.matching(LINE)) / len(lines) if lines else 0.0
 
 
-FORMAT = Format("whisper", detect, parse)
+FORMAT = Format(
+    "whisper",
+    detect,
+    parse,
+    layout='every line starts with "[00:01.000 --> 00:04.000]"',
+)

@@ -1,0 +1,116 @@
+"""Markdown transcripts: ``**Name:**`` labels opening a paragraph, or ``### Name`` headings over
+a speaker's paragraphs, with optional ``[00:12:34]`` times before or after the name.
+
+A bold label with a colon is a speaker label by construction. A heading is one only when it reads
+like one: it carries a time, names someone the manifest knows, is shaped like a person's name, is a
+generic "Speaker 1", or recurs (a speaker's name heads many turns; a section title such as
+"## Introduction" heads one). Other headings are section titles: not speech, so they give no
+segment, and the paragraphs under them have no speaker until the next label. Emphasis and links
+inside the text are kept as written, since a segment is an exact slice of the file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+
+from bot.ingest.formats._text import CLOCK, clock_seconds, iter_lines, paragraphs
+from bot.ingest.formats._turns import Head, backwards, preamble, turn_segments
+from bot.ingest.formats.names import GENERIC, Names, looks_like_person
+from bot.ingest.formats.protocol import Format, Sample
+from bot.ingest.segment import ParseResult
+
+_TIME = rf"\[{CLOCK}(?:\.\d{{1,3}})?\]"
+_NAME = r"[^\W\d_][^*:\n\r\[\]#]{0,60}?"
+# [00:00:05] **Jane Doe:** text   |   **Jane Doe**: [00:00:05] text
+BOLD = re.compile(
+    rf"[ \t]*(?:{_TIME}[ \t]*)?\*\*[ \t]*({_NAME})[ \t]*(?::\*\*|\*\*[ \t]*:)"
+    rf"(?:[ \t]*{_TIME})?"
+)
+# ### Jane Doe   |   ### [00:12:34] Jane Doe   |   ## Jane Doe [00:12:34]
+HEADING = re.compile(
+    rf"[ \t]{{0,3}}#{{1,6}}[ \t]+(?:{_TIME}[ \t]*)?({_NAME})[ \t]*(?:{_TIME})?[ \t]*#*[ \t]*$"
+)
+
+
+def _time(m: re.Match[str], first: int, second: int) -> float | None:
+    for at in (first, second):
+        if m.group(at + 1) is not None:
+            return clock_seconds(m, at)
+    return None
+
+
+def _scan(text: str, names: Names) -> tuple[list[Head], int]:
+    """Speaker heads, and how many section headings (not speakers) there were."""
+    bold: list[tuple[int, re.Match[str]]] = []
+    headings: list[tuple[int, int, re.Match[str]]] = []
+    for line in iter_lines(text):
+        m = BOLD.match(text, line.start, line.end)
+        if m:
+            bold.append((line.start, m))
+            continue
+        h = HEADING.match(text, line.start, line.end)
+        if h:
+            headings.append((line.start, line.end, h))
+    seen = Counter(" ".join(h.group(4).split()).casefold() for _, _, h in headings)
+    heads: list[Head] = []
+    sections = 0
+    for start, m in bold:
+        heads.append(Head(start, m.end(), names.speaker(m.group(4)), _time(m, 1, 5)))
+    for start, end, h in headings:
+        raw = h.group(4).strip()
+        t0 = _time(h, 1, 5)
+        speaker_like = (
+            t0 is not None
+            or names.resolve(raw) is not None
+            or looks_like_person(raw)
+            or GENERIC.fullmatch(raw) is not None
+            or seen[" ".join(raw.split()).casefold()] >= 2
+        )
+        if speaker_like:
+            heads.append(Head(start, end, names.speaker(raw), t0))
+        else:
+            sections += 1
+            heads.append(Head(start, end, None, None))
+    heads.sort(key=lambda h: h.start)
+    return heads, sections
+
+
+def detect(sample: Sample) -> float:
+    """Speaker labels (bold or heading) per paragraph: one per two paragraphs is certain, one
+    per four claims. Needs two labels, at least one of them a ``**Name:**`` or a heading with a
+    name shape or a time, so plain section headings alone never claim a file."""
+    text = sample.text
+    heads, sections = _scan(text, sample.names)
+    labels = len(heads) - sections
+    paras = sum(1 for _ in paragraphs(text))
+    if labels < 2 or not paras:
+        return 0.0
+    return min(1.0, 2 * labels / paras)
+
+
+def parse(
+    text: str,
+    *,
+    participants: Sequence[str] = (),
+    default_speaker: str | None = None,
+    aliases: Mapping[str, str] | None = None,
+) -> ParseResult:
+    heads, _ = _scan(text, Names(participants, aliases))
+    title, warnings = preamble(text, heads, "speaker label")
+    title = title.lstrip("#").strip() or None if title else None  # "# Episode 12: …"
+    return ParseResult(
+        format="markdown",
+        segments=turn_segments(text, heads),
+        warnings=[*warnings, *backwards(heads)],
+        title=title,
+    )
+
+
+FORMAT = Format(
+    "markdown",
+    detect,
+    parse,
+    layout='each turn opens with "**Name:**" or a "### Name" heading, optionally with "[00:12:34]"',
+)
