@@ -30,11 +30,13 @@ from bot.ingest.manifest import SourceMeta, load_manifest, meta_for
 from bot.ingest.parse import parse_transcript
 from bot.ingest.read import IngestError, file_kind, read_transcript
 from bot.ingest.read import show as show_path
+from bot.ingest.segment import ParseResult
+from bot.ingest.summary import ParseSummary, summarize
 
 log = logging.getLogger(__name__)
 
 TRANSCRIPT_SUFFIXES = {".txt", ".vtt", ".srt", ".md", ".text"}
-PIPELINE_VERSION = "2"  # bump when parsing/chunking changes what a file turns into
+PIPELINE_VERSION = "3"  # bump when parsing/chunking changes what a file turns into
 # Catalog meta keys a rebuild leaves while it runs / after it switched (see recover()).
 PENDING = "rebuild_pending"
 RETIRED = "retired_collections"
@@ -50,6 +52,17 @@ class FileResult:
     format: str | None = None
     message: str | None = None
     warnings: list[str] = field(default_factory=list)
+    # What the parse found (see bot.ingest.summary); None/empty when the file was not parsed.
+    segments: int | None = None
+    speakers: list[str] = field(default_factory=list)
+    start_s: float | None = None  # the file's time range in seconds; None when it has no times
+    end_s: float | None = None
+    confidence: float | None = None  # the format's detect score: 0.5 claims, 1 is certain
+
+    def add_summary(self, summary: ParseSummary) -> FileResult:
+        self.segments, self.speakers = summary.segments, list(summary.speakers)
+        self.start_s, self.end_s, self.confidence = summary.start, summary.end, summary.confidence
+        return self
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +159,7 @@ class Prepared:
     warnings: list[str]
     fingerprint: str
     existed: bool
+    summary: ParseSummary
 
 
 def source_context(meta: SourceMeta) -> str:
@@ -158,13 +172,8 @@ def source_context(meta: SourceMeta) -> str:
 
 def prepare_chunks(
     path: Path, text: str, entry: SourceMeta, chunk_tokens: int, overlap: int
-) -> tuple[SourceMeta, list[Chunk], str, list[str]]:
-    parsed = parse_transcript(
-        text,
-        participants=entry.participants,
-        default_speaker=entry.default_speaker,
-        aliases=entry.aliases,
-    )
+) -> tuple[SourceMeta, list[Chunk], str, list[str], ParseSummary]:
+    parsed = parse_for(text, entry)
     meta = meta_for(path, {entry.file: entry}, parsed)
     chunks = chunk_segments(
         parsed.segments,
@@ -177,7 +186,17 @@ def prepare_chunks(
     flagged = [
         replace(c, flags=(INSTRUCTION_LIKE,)) if instruction_like(c.text) else c for c in chunks
     ]
-    return meta, flagged, parsed.format, list(parsed.warnings)
+    return meta, flagged, parsed.format, list(parsed.warnings), summarize(parsed)
+
+
+def parse_for(text: str, entry: SourceMeta) -> ParseResult:
+    """``text`` parsed with its manifest entry: participants, default speaker, label map."""
+    return parse_transcript(
+        text,
+        participants=entry.participants,
+        default_speaker=entry.default_speaker,
+        aliases=entry.name_map,
+    )
 
 
 def ingest(
@@ -301,10 +320,11 @@ def _prepare_one(
             if len(store.vectors.existing(sorted(ids))) == len(ids):
                 if existing.path != str(path.resolve()):  # same file, moved folder
                     store.catalog.set_path(entry.file, str(path.resolve()))
-                return FileResult(
+                result = FileResult(
                     str(path), entry.file, "unchanged", existing.n_chunks, existing.format
                 )
-        meta, chunks, fmt, warnings = prepare_chunks(
+                return result.add_summary(summarize(parse_for(text, entry)))
+        meta, chunks, fmt, warnings, summary = prepare_chunks(
             path, text, entry, settings.chunk_tokens, settings.chunk_overlap
         )
     except IngestError as exc:
@@ -319,10 +339,11 @@ def _prepare_one(
             message=f"{shown}: could not be parsed ({type(exc).__name__}: {_short(exc)})",
         )  # fmt: skip
     if not chunks:
+        why = f" ({'; '.join(warnings)})" if warnings else ""
         return FileResult(
-            str(path), meta.file, "failed", message=f"{shown}: no transcript text found"
+            str(path), meta.file, "failed", message=f"{shown}: no transcript text found{why}"
         )
-    return Prepared(path, meta, chunks, fmt, warnings, fp, existing is not None)
+    return Prepared(path, meta, chunks, fmt, warnings, fp, existing is not None, summary)
 
 
 def _name_clash(
@@ -389,9 +410,10 @@ def _commit_one(store: Store, item: Prepared, progress: Progress) -> FileResult:
     if stale:
         vectors.delete(sorted(stale))
     status = "updated" if item.existed else "added"
-    return FileResult(
+    result = FileResult(
         str(item.path), meta.file, status, len(chunks), item.format, warnings=item.warnings
     )
+    return result.add_summary(item.summary)
 
 
 def _rebuild(
@@ -418,7 +440,7 @@ def _rebuild(
             FileResult(
                 str(item.path), item.meta.file, "added", len(item.chunks), item.format,
                 warnings=item.warnings,
-            )
+            ).add_summary(item.summary)
         )  # fmt: skip
     catalog.commit_set(
         new,

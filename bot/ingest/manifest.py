@@ -2,7 +2,8 @@
 
 ASR misspells names ("Imad Mastak"), web pages use initials, notes never say which show they
 came from. ``seeds/manifest.toml`` records, per file name, the title, show, date, the correct
-spellings of the people in it and the aliases to map onto them, so answers cite real names.
+spellings of the people in it and the aliases to map onto them, so answers cite real names; a
+``speakers`` table names the people behind a file's generic labels ("Speaker 1" = "Jane Doe").
 A file with no entry still ingests: it gets a title from its header or its file name and keeps
 whatever speakers its own labels give.
 
@@ -24,7 +25,10 @@ from bot.ingest.read import IngestError
 from bot.ingest.segment import ParseResult
 
 MANIFEST_NAME = "manifest.toml"
-_KEYS = {"title", "label", "show", "date", "participants", "default_speaker", "url", "aliases"}
+_KEYS = {
+    *("title", "label", "show", "date", "participants", "default_speaker", "url", "aliases"),
+    "speakers",
+}
 _PARTIAL_DATE = re.compile(r"\d{4}(?:-\d{2})?")
 
 
@@ -39,6 +43,13 @@ class SourceMeta:
     url: str | None = None
     aliases: dict[str, str] = field(default_factory=dict, hash=False)  # spelling → full name
     label: str | None = None  # short name for footnotes ("No Priors"); default: show, then title
+    # Generic labels the file uses ("Speaker 1", "Speaker A") → full name, for this file only.
+    speakers: dict[str, str] = field(default_factory=dict, hash=False)
+
+    @property
+    def name_map(self) -> dict[str, str]:
+        """Every label → full name correction the parser applies: aliases, then speakers."""
+        return {**self.aliases, **self.speakers}
 
     @property
     def cite_as(self) -> str:
@@ -123,16 +134,8 @@ def _entry(path: Path, name: str, entry: Any) -> SourceMeta:
     default = _str(where, entry, "default_speaker")
     if default and default not in names:
         names.append(default)  # the one speaker of the file is a participant by definition
-    aliases = entry.get("aliases", {})
-    if not isinstance(aliases, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in aliases.items()
-    ):
-        raise IngestError(f"{where}: 'aliases' must map spellings to full names")
-    for spelling, full in aliases.items():
-        if full not in names:
-            raise IngestError(
-                f"{where}: alias {spelling!r} points to {full!r}, who is not in participants"
-            )
+    aliases = _name_table(where, entry, "aliases", names, "spellings", "alias")
+    speakers = _name_table(where, entry, "speakers", names, "speaker labels", "speaker label")
     return SourceMeta(
         file=name,
         title=title,
@@ -141,9 +144,27 @@ def _entry(path: Path, name: str, entry: Any) -> SourceMeta:
         participants=tuple(names),
         default_speaker=default,
         url=_str(where, entry, "url"),
-        aliases=dict(aliases),
+        aliases=aliases,
         label=_str(where, entry, "label"),
+        speakers=speakers,
     )
+
+
+def _name_table(
+    where: str, entry: dict[str, Any], key: str, names: list[str], what: str, one: str
+) -> dict[str, str]:
+    """A ``{ "label" = "Full Name" }`` table whose every target is one of the participants."""
+    table = entry.get(key, {})
+    if not isinstance(table, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in table.items()
+    ):
+        raise IngestError(f"{where}: {key!r} must map {what} to full names")
+    for label, full in table.items():
+        if full not in names:
+            raise IngestError(
+                f"{where}: {one} {label!r} points to {full!r}, who is not in participants"
+            )
+    return dict(table)
 
 
 def _str(where: str, entry: dict[str, Any], key: str) -> str | None:

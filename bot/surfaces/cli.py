@@ -129,8 +129,12 @@ def ingest(
     def show(r: FileResult) -> None:
         if as_json:
             return
+        from bot.surfaces.inspect import describe
+
         colour = {"failed": "red", "unchanged": "dim", "pruned": "yellow"}.get(r.status, "green")
-        detail = r.message or f"{r.chunks} chunks" + (f", {r.format}" if r.format else "")
+        detail = r.message or f"{r.chunks} chunks, " + describe(
+            r.format, r.segments, r.speakers, r.start_s, r.end_s
+        )
         out.print(f"[{colour}]{r.status:>9}[/] {r.source}  [dim]{detail}[/]", highlight=False)
         for w in r.warnings:
             err.print(f"[yellow]warning:[/] {r.source}: {w}", highlight=False)
@@ -440,12 +444,14 @@ def eval_answers(
 
 
 from bot.surfaces.discord.cli import discord_app, feedback_command  # noqa: E402
+from bot.surfaces.inspect import inspect_command  # noqa: E402
 
 app.add_typer(discord_app, name="discord")
 from bot.surfaces.doctor import doctor_command  # noqa: E402
 
 app.command("doctor")(doctor_command)
 app.command("feedback")(feedback_command)
+app.command("inspect")(inspect_command)
 from bot.eval.injection_cli import eval_injection  # noqa: E402
 
 eval_app.command("injection")(eval_injection)
