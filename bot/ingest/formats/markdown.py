@@ -41,8 +41,11 @@ def _time(m: re.Match[str], first: int, second: int) -> float | None:
     return None
 
 
-def _scan(text: str, names: Names) -> tuple[list[Head], int]:
-    """Speaker heads, and how many section headings (not speakers) there were."""
+_ATX = re.compile(r"[ \t]{0,3}#{1,6}(?:[ \t]|$)")
+
+
+def _scan(text: str, names: Names) -> tuple[list[Head], set[int]]:
+    """Every head in file order, and the starts of those that are section titles, not speakers."""
     bold: list[tuple[int, re.Match[str]]] = []
     headings: list[tuple[int, int, re.Match[str]]] = []
     for line in iter_lines(text):
@@ -55,7 +58,7 @@ def _scan(text: str, names: Names) -> tuple[list[Head], int]:
             headings.append((line.start, line.end, h))
     seen = Counter(" ".join(h.group(4).split()).casefold() for _, _, h in headings)
     heads: list[Head] = []
-    sections = 0
+    sections: set[int] = set()
     for start, m in bold:
         heads.append(Head(start, m.end(), names.speaker(m.group(4)), _time(m, 1, 5)))
     for start, end, h in headings:
@@ -71,23 +74,31 @@ def _scan(text: str, names: Names) -> tuple[list[Head], int]:
         if speaker_like:
             heads.append(Head(start, end, names.speaker(raw), t0))
         else:
-            sections += 1
+            sections.add(start)
             heads.append(Head(start, end, None, None))
     heads.sort(key=lambda h: h.start)
     return heads, sections
 
 
 def detect(sample: Sample) -> float:
-    """Speaker labels (bold or heading) per paragraph: one per two paragraphs is certain, one
-    per four claims. Needs two labels, at least one of them a ``**Name:**`` or a heading with a
-    name shape or a time, so plain section headings alone never claim a file."""
+    """Share of the content paragraphs (section headings aside) that sit under a speaker label:
+    all of them is certain, half claims. Needs two labels, so headings alone never claim."""
     text = sample.text
     heads, sections = _scan(text, sample.names)
-    labels = len(heads) - sections
-    paras = sum(1 for _ in paragraphs(text))
-    if labels < 2 or not paras:
+    if len(heads) - len(sections) < 2:
         return 0.0
-    return min(1.0, 2 * labels / paras)
+    at = 0
+    under_speaker = False
+    labelled = total = 0
+    for para in paragraphs(text):
+        while at < len(heads) and heads[at].start <= para[-1].start:
+            under_speaker = heads[at].start not in sections
+            at += 1
+        if _ATX.match(text, para[0].start, para[0].end) and not under_speaker:
+            continue  # a section title (or any heading that is not a speaker's)
+        total += 1
+        labelled += under_speaker
+    return labelled / total if total else 0.0
 
 
 def parse(
@@ -97,9 +108,12 @@ def parse(
     default_speaker: str | None = None,
     aliases: Mapping[str, str] | None = None,
 ) -> ParseResult:
-    heads, _ = _scan(text, Names(participants, aliases))
+    heads, sections = _scan(text, Names(participants, aliases))
+    first_speaker = next((h for h in heads if h.start not in sections), None)
     title, warnings = preamble(text, heads, "speaker label")
-    title = title.lstrip("#").strip() or None if title else None  # "# Episode 12: …"
+    if title is None and heads and heads[0] is not first_speaker:
+        title = text[heads[0].start : heads[0].body]  # "# Episode 12" heading the document
+    title = title.lstrip("#").strip() or None if title else None
     return ParseResult(
         format="markdown",
         segments=turn_segments(text, heads),

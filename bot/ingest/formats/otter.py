@@ -60,6 +60,8 @@ def detect(sample: Sample) -> float:
         if a == b:
             previous_blank = True
             continue
+        if _FOOTER.match(text, a, b):
+            break
         is_head = _header(text, a, b) is not None
         headers += is_head
         if previous_blank:
