@@ -33,3 +33,16 @@ def span_of(text: str, needle: str, start: int = 0) -> tuple[int, int]:
     """Where ``needle`` occurs in ``text``: the span a segment with that text must have."""
     at = text.index(needle, start)
     return at, at + len(needle)
+
+
+def expected(
+    text: str,
+    needle: str,
+    start: float | None,
+    end: float | None,
+    speaker: str | None,
+    after: int = 0,
+) -> Segment:
+    """The segment a parser must produce for ``needle`` (its first occurrence from ``after``)."""
+    a, b = span_of(text, needle, after)
+    return Segment(text=needle, start=start, end=end, speaker=speaker, char_start=a, char_end=b)

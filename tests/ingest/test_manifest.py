@@ -144,3 +144,46 @@ def test_seed_manifest_spellings() -> None:
     assert by_prefix["004"].aliases["Nick Thompson"] == "Nicholas Thompson"
     assert {p for p, m in by_prefix.items() if m.default_speaker} == {"002"}
     assert by_prefix["000"].date == "2023-02-16"
+
+
+def test_speakers_table_maps_generic_labels(tmp_path: Path) -> None:
+    """``speakers = {"Speaker 1" = …}`` is read and merged into the parser's label map."""
+    path = _write(
+        tmp_path,
+        '[sources."a.txt"]\nparticipants = ["Ann Lee", "Bo Park"]\n'
+        'aliases = { "Anne" = "Ann Lee" }\nspeakers = { "Speaker 1" = "Bo Park" }\n',
+    )
+    meta = load_manifest(path)["a.txt"]
+    assert meta.speakers == {"Speaker 1": "Bo Park"}
+    assert meta.name_map == {"Anne": "Ann Lee", "Speaker 1": "Bo Park"}
+
+
+def test_speaker_label_to_someone_not_listed_is_an_error(tmp_path: Path) -> None:
+    """Like aliases, a speakers target must be a participant (a typo would silently unname)."""
+    path = _write(
+        tmp_path,
+        '[sources."a.txt"]\nparticipants = ["Ann Lee"]\nspeakers = { "Speaker 1" = "Ann Li" }\n',
+    )
+    message = _error(path)
+    assert "Speaker 1" in message and "Ann Li" in message and "participants" in message
+
+
+def test_speakers_must_be_a_table_of_strings(tmp_path: Path) -> None:
+    """``speakers = ["Ann Lee"]`` is refused with one line naming the key."""
+    path = _write(
+        tmp_path, '[sources."a.txt"]\nparticipants = ["Ann Lee"]\nspeakers = ["Ann Lee"]\n'
+    )
+    assert "'speakers' must map speaker labels to full names" in _error(path)
+
+
+def test_speakers_table_names_a_generic_label_end_to_end(tmp_path: Path) -> None:
+    """A Rev file's "Speaker 1" is cited by the manifest's name after parsing with its entry."""
+    from bot.index.ingest import parse_for
+
+    path = _write(
+        tmp_path,
+        '[sources."a.txt"]\nparticipants = ["Ravi Shah"]\nspeakers = { "Speaker 1" = "Ravi Shah" }\n',
+    )
+    meta = load_manifest(path)["a.txt"]
+    result = parse_for("Speaker 1 (00:01):\nHello.\n\nSpeaker 1 (00:03):\nAgain.\n", meta)
+    assert [s.speaker for s in result.segments] == ["Ravi Shah", "Ravi Shah"]

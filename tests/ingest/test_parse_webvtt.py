@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.ingest.parse import parse_transcript
 from bot.ingest.segment import Segment
-from tests.ingest import assert_exact_slices, fixture_text, span_of
+from tests.ingest import assert_exact_slices, expected, fixture_text, span_of
 
 PANEL = ("Nicholas Thompson", "Yann LeCun", "Daphne Koller")
 
@@ -108,3 +108,45 @@ def test_crlf_captions_parse_to_exact_slices() -> None:
     assert result.format == "webvtt"
     assert [s.text for s in result.segments] == [s.text for s in _segments()]
     assert_exact_slices(text, result.segments)
+
+
+def test_zoom_name_labels_inside_cues_give_the_speaker() -> None:
+    """Zoom writes "Name: text" in every cue; one-word display names count there too."""
+    text = fixture_text("zoom.vtt")
+    result = parse_transcript(text)
+    assert result.format == "webvtt"
+    assert result.segments == [
+        expected(
+            text, "Okay, I think everyone is here. Let us get started.", 1.25, 4.1, "Jane Doe"
+        ),
+        expected(text, "Thanks Jane. I will share my screen in a second.", 4.5, 9.0, "Sam"),
+        expected(text, "Sounds good.", 9.2, 12.75, "Jane Doe"),
+    ]
+
+
+def test_zoom_labels_go_through_manifest_aliases() -> None:
+    """A display name ("Sam") maps to the participant's full name."""
+    text = fixture_text("zoom.vtt")
+    segs = parse_transcript(
+        text, participants=["Jane Doe", "Sam Park"], aliases={"Sam": "Sam Park"}
+    ).segments
+    assert [s.speaker for s in segs] == ["Jane Doe", "Sam Park", "Jane Doe"]
+
+
+def test_teams_voice_tags_with_guid_cue_ids() -> None:
+    """Teams transcripts: GUID cue identifiers and <v Name> voices."""
+    text = fixture_text("teams.vtt")
+    assert parse_transcript(text).segments == [
+        expected(text, "Morning, everyone.", 3.12, 6.48, "Jane Doe"),
+        expected(text, "Morning. Can you see my slides?", 6.9, 10.02, "Sam Park"),
+    ]
+
+
+def test_a_lone_colon_word_in_captions_is_not_a_speaker() -> None:
+    """Outside meeting files, "Note: …" in one cue of many stays text."""
+    text = (
+        "WEBVTT\n\n00:01.000 --> 00:02.000\nNote: the mic was off.\n\n"
+        "00:02.000 --> 00:03.000\nWe are back.\n\n00:03.000 --> 00:04.000\nGood.\n"
+    )
+    segs = parse_transcript(text).segments
+    assert (segs[0].text, segs[0].speaker) == ("Note: the mic was off.", None)
