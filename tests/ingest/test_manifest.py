@@ -182,7 +182,8 @@ def test_speakers_table_names_a_generic_label_end_to_end(tmp_path: Path) -> None
 
     path = _write(
         tmp_path,
-        '[sources."a.txt"]\nparticipants = ["Ravi Shah"]\nspeakers = { "Speaker 1" = "Ravi Shah" }\n',
+        '[sources."a.txt"]\nparticipants = ["Ravi Shah"]\n'
+        'speakers = { "Speaker 1" = "Ravi Shah" }\n',
     )
     meta = load_manifest(path)["a.txt"]
     result = parse_for("Speaker 1 (00:01):\nHello.\n\nSpeaker 1 (00:03):\nAgain.\n", meta)
