@@ -99,16 +99,15 @@ def parse(
         if t0 is not None and t1 is not None and t1 < t0:
             t1, bad_times = None, bad_times + 1
         pos = body.start
-        for m in [*_ESCAPE.finditer(text, body.start, body.stop), None]:
-            if m is not None and m.group() not in _BREAKS:
+        for m in _ESCAPE.finditer(text, body.start, body.stop):
+            if m.group() not in _BREAKS:
                 escaped += 1
                 continue
-            seg = segment(text, pos, m.start() if m else body.stop, t0=t0, t1=t1, speaker=speaker)
-            if seg:
+            if seg := segment(text, pos, m.start(), t0=t0, t1=t1, speaker=speaker):
                 segments.append(seg)
-            if m is None:
-                break
             pos = m.end()
+        if seg := segment(text, pos, body.stop, t0=t0, t1=t1, speaker=speaker):
+            segments.append(seg)
     warnings: list[str] = []
     if skipped:
         warnings.append(f"{skipped} segment(s) without a text body skipped")
