@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -209,3 +210,52 @@ def test_vectors_never_mix_models(tmp_path, openai_server):
     assert other.vectors.all_ids() == other.catalog.chunk_ids()
     client = chromadb.PersistentClient(path=str(data / "chroma"))
     assert [c.name for c in client.list_collections()] == [other.vectors.name]
+
+
+def test_report_gives_format_speakers_time_range_and_segments(tmp_path, openai_server):
+    """Per file: detected format and confidence, mapped speakers, time range, segment count;
+    the same on a rerun that skips the unchanged file, and in ``ingest --json``."""
+    from typer.testing import CliRunner
+
+    from bot.surfaces.cli import app
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "talk.rev.txt").write_text(
+        "Speaker 1 (00:00:02):\nSmall models win on phones.\n\n"
+        "Ada Lovelace (01:02:03):\nOnly with good data.\n",
+        encoding="utf-8",
+    )
+    (corpus / "manifest.toml").write_text(
+        '[sources."talk.rev.txt"]\nparticipants = ["Ada Lovelace", "Charles Babbage"]\n'
+        'speakers = { "Speaker 1" = "Charles Babbage" }\n',
+        encoding="utf-8",
+    )
+    store = Store(fake_settings(tmp_path / "data", openai_server))
+    try:
+        for status in ("added", "unchanged"):
+            (f,) = ingest(store, [corpus]).files
+            assert f.status == status
+            assert (f.format, f.confidence, f.segments) == ("rev", 1.0, 2)
+            assert f.speakers == ["Charles Babbage", "Ada Lovelace"]
+            assert (f.start_s, f.end_s) == (2.0, 3723.0)
+    finally:
+        store.close()
+    env = {
+        "PANELIST_ENV_FILE": "",
+        "PANELIST_EMBEDDING_BACKEND": "openai",
+        "PANELIST_EMBEDDING_MODEL": "fake-embed",
+        "OPENAI_BASE_URL": openai_server.base_url,
+        "OPENAI_API_KEY": "test-key",
+    }
+    args = ["ingest", str(corpus), "--data-dir", str(tmp_path / "data2"), "--json"]
+    result = CliRunner().invoke(app, args, env=env)
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.stdout)["files"]
+    assert row["format"] == "rev" and row["segments"] == 2
+    assert row["speakers"] == ["Charles Babbage", "Ada Lovelace"]
+    assert (row["start_s"], row["end_s"], row["confidence"]) == (2.0, 3723.0, 1.0)
+    human = CliRunner().invoke(app, args[:-1], env=env)
+    assert "rev, 2 segments, 2 speakers (Charles Babbage, Ada Lovelace), 00:00:02–01:02:03" in (
+        human.stdout
+    )
