@@ -35,7 +35,7 @@ from bot.ingest.summary import ParseSummary, summarize
 
 log = logging.getLogger(__name__)
 
-TRANSCRIPT_SUFFIXES = {".txt", ".vtt", ".srt", ".md", ".text"}
+TRANSCRIPT_SUFFIXES = {".txt", ".vtt", ".srt", ".md", ".text", ".json"}
 PIPELINE_VERSION = "3"  # bump when parsing/chunking changes what a file turns into
 # Catalog meta keys a rebuild leaves while it runs / after it switched (see recover()).
 PENDING = "rebuild_pending"

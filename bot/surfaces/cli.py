@@ -121,7 +121,7 @@ def ingest(
     data_dir: DataDir = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Index transcripts (.txt, .vtt, .srt): parse, chunk, embed, store. Safe to rerun."""
+    """Index transcripts (.txt .vtt .srt .md .json): parse, chunk, embed, store. Safe to rerun."""
     from bot.index.ingest import FileResult
     from bot.index.ingest import ingest as run_ingest
     from bot.surfaces.console import err, out, progress
