@@ -129,15 +129,17 @@ def ingest(
     def show(r: FileResult) -> None:
         if as_json:
             return
+        from bot.guard.terminal import for_markup
         from bot.surfaces.inspect import describe
 
         colour = {"failed": "red", "unchanged": "dim", "pruned": "yellow"}.get(r.status, "green")
-        detail = r.message or f"{r.chunks} chunks, " + describe(
+        detail = for_markup(r.message) if r.message else f"{r.chunks} chunks, " + describe(
             r.format, r.segments, r.speakers, r.start_s, r.end_s
         )
-        out.print(f"[{colour}]{r.status:>9}[/] {r.source}  [dim]{detail}[/]", highlight=False)
+        name = for_markup(r.source)
+        out.print(f"[{colour}]{r.status:>9}[/] {name}  [dim]{detail}[/]", highlight=False)
         for w in r.warnings:
-            err.print(f"[yellow]warning:[/] {r.source}: {w}", highlight=False)
+            err.print(f"[yellow]warning:[/] {name}: {for_markup(w)}", highlight=False)
 
     def run(store: Any) -> Any:
         targets = paths or [store.settings.seeds_dir]

@@ -31,11 +31,10 @@ def inspect_command(
     try:
         report = inspect_file(file, n)
     except (IngestError, SettingsError) as exc:
-        from rich.markup import escape
-
+        from bot.guard.terminal import for_markup
         from bot.surfaces.console import err
 
-        err.print(f"[bold red]error:[/] {escape(one_line(str(exc)))}", highlight=False)
+        err.print(f"[bold red]error:[/] {for_markup(one_line(str(exc)))}", highlight=False)
         raise typer.Exit(1) from None
     if as_json:
         sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
@@ -95,8 +94,7 @@ def describe(
     end: float | None,
 ) -> str:
     """'panel, 312 segments, 6 speakers (A, B, …), 00:00:00–01:02:03' as safe rich markup."""
-    from rich.markup import escape
-
+    from bot.guard.terminal import for_markup
     from bot.timefmt import hms
 
     parts = [fmt or "unknown format"]
@@ -105,28 +103,28 @@ def describe(
         who = ", ".join(speakers[:4]) + (", …" if len(speakers) > 4 else "")
         parts.append(f"{len(speakers)} speakers ({who})" if speakers else "no speakers")
         parts.append(f"{hms(start)}–{hms(end)}" if start is not None else "no times")
-    return escape(one_line(", ".join(parts)))
+    return for_markup(one_line(", ".join(parts)))
 
 
 def render(report: dict[str, Any]) -> None:
-    from rich.markup import escape
     from rich.table import Table
     from rich.text import Text
 
+    from bot.guard.terminal import for_markup
     from bot.surfaces.console import err, out
 
     conf = report["confidence"]
     sure = "" if conf is None else f" (confidence {conf:.2f})"
-    out.print(f"[bold]{escape(one_line(report['file']))}[/]", highlight=False)
-    out.print(f"  title     {escape(one_line(report['title']))}", highlight=False)
-    out.print(f"  format    [cyan]{escape(report['format'])}[/]{sure}", highlight=False)
+    out.print(f"[bold]{for_markup(one_line(report['file']))}[/]", highlight=False)
+    out.print(f"  title     {for_markup(one_line(report['title']))}", highlight=False)
+    out.print(f"  format    [cyan]{for_markup(report['format'])}[/]{sure}", highlight=False)
     out.print(f"  segments  {report['segments']}", highlight=False)
     speakers = ", ".join(report["speakers"]) or "none labelled"
-    out.print(f"  speakers  {escape(one_line(speakers))}", highlight=False)
+    out.print(f"  speakers  {for_markup(one_line(speakers))}", highlight=False)
     times = f"{report['start']} – {report['end']}" if report["start"] else "none in the file"
     out.print(f"  time      {times}", highlight=False)
     for w in report["warnings"]:
-        err.print(f"[yellow]warning:[/] {escape(one_line(w))}", highlight=False)
+        err.print(f"[yellow]warning:[/] {for_markup(one_line(w))}", highlight=False)
     if not report["first"]:
         return
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
@@ -146,7 +144,8 @@ def render(report: dict[str, Any]) -> None:
 
 
 def one_line(text: str) -> str:
-    """File text fit for one terminal line: controls and invisible marks gone, spaces collapsed."""
-    from bot.answer.input_guard import strip_invisible
+    """File text fit for one terminal line: escape sequences, controls and invisible marks gone
+    (``bot.guard.terminal``), whitespace collapsed. Still to be markup-escaped inside markup."""
+    from bot.guard.terminal import for_terminal
 
-    return " ".join(strip_invisible(text.replace("\t", " ")).split())
+    return " ".join(for_terminal(text).split())
