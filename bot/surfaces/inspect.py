@@ -24,7 +24,10 @@ def inspect_command(
     ] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """Show how a file would be parsed (format, speakers, times, first segments); index nothing."""
+    """Show how a file would be parsed (format, speakers, times, first segments); index nothing.
+
+    Exits 1 when the file gives no segments (ingest would refuse it), after the report.
+    """
     from bot.ingest.read import IngestError
     from bot.settings import SettingsError
 
@@ -40,6 +43,8 @@ def inspect_command(
         sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
     else:
         render(report)
+    if not report["segments"]:
+        raise typer.Exit(1)  # ingest would refuse it: "no transcript text found"
 
 
 def inspect_file(path: Path, n: int) -> dict[str, Any]:

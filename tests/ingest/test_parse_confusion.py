@@ -105,3 +105,17 @@ def test_a_weak_claim_is_reported_as_uncertain() -> None:
     result = parse_transcript(text)
     assert result.format == "rev"
     assert any("format uncertain: read as rev" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize(
+    ("text", "closest"),
+    [
+        ("Jane Doe  0:03\nHello there.\n\nSome prose.\n\nMore.\n\nAnd more.\n", "otter"),
+        ("0:00\nhello there\n\nSome prose.\n\nMore prose.\n\nAnd more.\n", "youtube"),
+    ],
+)
+def test_a_single_header_is_named_as_the_closest_format(text: str, closest: str) -> None:
+    """One header is not enough to claim a file, but the warning still points at the format."""
+    result = parse_transcript(text)
+    assert result.format == "plain"
+    assert any(f"closest is {closest}" in w for w in result.warnings)

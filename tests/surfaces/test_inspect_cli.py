@@ -104,3 +104,14 @@ def test_missing_and_binary_files_are_one_line_errors(tmp_path: Path) -> None:
 
 def test_negative_count_is_a_usage_error(tmp_path: Path) -> None:
     assert _invoke(tmp_path, str(_rev(tmp_path)), "-n", "-1").exit_code == 2
+
+
+def test_a_file_ingest_would_refuse_exits_1_after_its_report(tmp_path: Path) -> None:
+    """Broken JSON: the report says why (line and column), and the exit code says it failed."""
+    path = tmp_path / "broken.json"
+    path.write_text('{"version": "1.0.0", "segments": [', "utf-8")
+    result = _invoke(tmp_path, str(path), "--json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["format"] == "podcast_json" and report["segments"] == 0
+    assert any("not valid JSON (line 1" in w for w in report["warnings"])
