@@ -85,3 +85,12 @@ def test_title_before_the_first_header_is_not_speech() -> None:
     assert result.title == "Weekly sync"
     assert [s.text for s in result.segments] == ["Hello.", "Hi."]
     assert any("before the first speaker line" in w for w in result.warnings)
+
+
+def test_a_long_capitalised_line_ending_in_a_time_is_not_a_header() -> None:
+    """Six long capitalised words and a clock are a sentence, not a speaker."""
+    long_name = " ".join(["Supercalifragilisticexpialidocious"] * 3)
+    text = f"Jane Doe  0:01\nHello.\n\nSam Park  0:05\n{long_name} 10:30\n"
+    segs = parse_transcript(text).segments
+    assert segs[-1].speaker == "Sam Park"
+    assert segs[-1].text == f"{long_name} 10:30"

@@ -106,3 +106,11 @@ def test_unicode_unescaped_bodies_are_clean_text() -> None:
     assert [s.text for s in result.segments] == ["Grüße — «ça va»"]
     assert not result.warnings
     assert_exact_slices(text, result.segments)
+
+
+def test_an_absurdly_long_speaker_is_not_a_name() -> None:
+    """A 10,000-character "speaker" is ignored with a warning instead of cited on every line."""
+    text = json.dumps({"segments": [{"speaker": "A" * 10_000, "body": "hi"}]})
+    result = parse_transcript(text)
+    assert [(s.text, s.speaker) for s in result.segments] == [("hi", None)]
+    assert any("over 100 characters" in w for w in result.warnings)

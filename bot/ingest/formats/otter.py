@@ -22,6 +22,7 @@ from bot.ingest.segment import ParseResult
 _WORD = r"[^\W\d_][\w'’.\-]*"
 _NAME = rf"[^\W\d_a-z][\w'’.\-]*(?:[ \t]+{_WORD}){{0,5}}?(?:[ \t]+\d{{1,3}})?"
 HEADER = re.compile(rf"[ \t]*({_NAME})[ \t]+{CLOCK}[ \t]*$")
+_MAX_NAME = 80  # a "name" longer than this is a sentence that happens to end in a time
 _FOOTER = re.compile(r"[ \t]*Transcribed by https?://otter\.ai\S*[ \t]*$", re.IGNORECASE)
 
 
@@ -29,8 +30,9 @@ def _header(text: str, start: int, end: int) -> re.Match[str] | None:
     m = HEADER.match(text, start, end)
     if m is None:
         return None
-    last = m.group(1).split()[-1]
-    return m if (last[0].isupper() or last.isdigit()) else None
+    name = m.group(1)
+    last = name.split()[-1]
+    return m if len(name) <= _MAX_NAME and (last[0].isupper() or last.isdigit()) else None
 
 
 def _heads(text: str, names: Names) -> tuple[list[Head], int]:

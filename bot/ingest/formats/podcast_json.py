@@ -26,6 +26,7 @@ from bot.ingest.formats.protocol import Format, Sample
 from bot.ingest.segment import ParseResult, Segment
 
 _OPEN = re.compile(r"\A[\s\ufeff]*\{")
+_MAX_NAME = 100  # a longer "speaker" is not a name; it would bloat every citation
 _SEGMENTS_KEY = re.compile(r'"segments"\s*:')
 # One JSON escape; \n \r \t (and their \u forms) are line breaks, anything else is kept raw.
 _ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|.)", re.DOTALL)
@@ -85,13 +86,15 @@ def parse(
         why = error or 'no "segments" list at the top level'
         return ParseResult(format="podcast_json", segments=[], warnings=[why])
     segments: list[Segment] = []
-    skipped = escaped = bad_times = 0
+    skipped = escaped = bad_times = long_names = 0
     for item in doc["segments"]:
         body = item.get("body") if isinstance(item, dict) else None
         if not isinstance(body, _Spanned):
             skipped += 1
             continue
         label = item.get("speaker")
+        if isinstance(label, str) and len(label) > _MAX_NAME:
+            label, long_names = None, long_names + 1
         speaker = names.speaker(label) if isinstance(label, str) else default_speaker
         t0, t1 = _time(item.get("startTime")), _time(item.get("endTime"))
         if (t0 is None) != ("startTime" not in item) or (t1 is None) != ("endTime" not in item):
@@ -113,6 +116,8 @@ def parse(
         warnings.append(f"{skipped} segment(s) without a text body skipped")
     if bad_times:
         warnings.append(f"{bad_times} segment(s) with a missing, negative or reversed time")
+    if long_names:
+        warnings.append(f"{long_names} speaker value(s) over {_MAX_NAME} characters ignored")
     if escaped:
         warnings.append(
             f'{escaped} JSON escape(s) such as \\u2019 or \\" kept as written in the text; '
