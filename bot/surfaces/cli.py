@@ -16,6 +16,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from bot.guard.terminal import for_markup, for_terminal
 from bot.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(
@@ -42,7 +43,7 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output 
 def fail(message: str, code: int = 1) -> None:
     from bot.surfaces.console import err
 
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    err.print(f"[bold red]error:[/] {for_markup(message)}", highlight=False, markup=True)
     raise typer.Exit(code)
 
 
@@ -215,8 +216,6 @@ def search(
 
 
 def render_hits(hits: list[Any]) -> None:
-    from rich.markup import escape
-
     from bot.surfaces.console import out
     from bot.timefmt import hms
 
@@ -227,12 +226,12 @@ def render_hits(hits: list[Any]) -> None:
         when = hms(c.start) or "—"
         who = ", ".join(c.speakers) or "unknown speaker"
         out.print(
-            f"[bold]{i}. {escape(c.title)}[/]  [cyan]{when}[/]  {escape(who)}  "
-            f"[dim]{c.source}:{c.char_start}-{c.char_end} score {h.score:.4f}[/]",
+            f"[bold]{i}. {for_markup(c.title)}[/]  [cyan]{when}[/]  {for_markup(who)}  "
+            f"[dim]{for_markup(c.source)}:{c.char_start}-{c.char_end} score {h.score:.4f}[/]",
             highlight=False,
         )
         text = " ".join(c.text.split())
-        out.print(escape(text[:600] + ("…" if len(text) > 600 else "")), highlight=False)
+        out.print(for_markup(text[:600] + ("…" if len(text) > 600 else "")), highlight=False)
         out.print()
 
 
@@ -281,7 +280,7 @@ def ask(
             if as_json:
                 emit_json(answer_json(answer))
             else:
-                out.print(plain_text(answer), highlight=False, markup=False)
+                out.print(for_terminal(plain_text(answer)), highlight=False, markup=False)
             return
         ok = 0
         for line in lines:
@@ -314,7 +313,8 @@ def personas(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
     if not found:
         out.print("[dim]no labelled speakers indexed yet: run `panelist ingest`[/]")
     for p in found:
-        out.print(f"[bold]{p.name}[/]  [dim]{', '.join(p.sources)}[/]", highlight=False)
+        where = for_markup(", ".join(p.sources))
+        out.print(f"[bold]{for_markup(p.name)}[/]  [dim]{where}[/]", highlight=False)
 
 
 @app.command()
@@ -361,9 +361,10 @@ def sources(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
         out.print("[dim]nothing indexed yet: run `panelist ingest`[/]")
     for r in recs:
         date = f" ({r.date})" if r.date else ""
-        out.print(f"[bold]{r.title}[/]{date}  [dim]{r.source}, {r.n_chunks} chunks[/]")
+        title, date, where = for_markup(r.title), for_markup(date), for_markup(r.source)
+        out.print(f"[bold]{title}[/]{date}  [dim]{where}, {r.n_chunks} chunks[/]", highlight=False)
         if r.participants:
-            out.print(f"  {', '.join(r.participants)}")
+            out.print(f"  {for_markup(', '.join(r.participants))}", highlight=False)
 
 
 @eval_app.command("answers")

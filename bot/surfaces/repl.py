@@ -23,6 +23,7 @@ from bot.answer.engine import Engine
 from bot.answer.render import footnotes
 from bot.answer.types import Answer
 from bot.errors import USER_ERRORS, user_message
+from bot.guard.terminal import for_markup, for_terminal
 from bot.settings import Settings
 from bot.surfaces.console import out
 
@@ -109,23 +110,26 @@ def command(session: Session, line: str) -> bool:
         elif name == "persona":
             session.persona = None if arg in ("", "off", "none") else engine.resolve_persona(arg)
             session.memory.reset(KEY)
-            out.print(f"[dim]persona: {session.persona or 'the discussions (panel voice)'}[/]")
+            who = for_markup(session.persona or "the discussions (panel voice)")
+            out.print(f"[dim]persona: {who}[/]", highlight=False)
         elif name == "source":
             session.source = (
                 None if arg in ("", "off", "all") else engine.retriever.resolve_source(arg)
             )
-            out.print(f"[dim]source: {session.source or 'all discussions'}[/]")
+            out.print(f"[dim]source: {for_markup(session.source or 'all discussions')}[/]")
         elif name == "sources":
             for r in engine.store.catalog.sources():
                 date = f" ({r.date})" if r.date else ""
-                out.print(f"[bold]{r.label}[/]{date} [dim]{r.source}[/]\n  {r.title}")
+                label, date, where = for_markup(r.label), for_markup(date), for_markup(r.source)
+                out.print(f"[bold]{label}[/]{date} [dim]{where}[/]\n  {for_markup(r.title)}")
         elif name == "personas":
             for p in engine.personas():
-                out.print(f"[bold]{p.name}[/] [dim]{', '.join(p.sources)}[/]")
+                where = for_markup(", ".join(p.sources))
+                out.print(f"[bold]{for_markup(p.name)}[/] [dim]{where}[/]")
         else:
-            out.print(f"[yellow]unknown command /{name}; /help lists them[/]")
+            out.print(f"[yellow]unknown command /{for_markup(name)}; /help lists them[/]")
     except USER_ERRORS as exc:
-        out.print(f"[red]{user_message(exc)}[/]", highlight=False)
+        out.print(f"[red]{for_markup(user_message(exc))}[/]", highlight=False)
     return True
 
 
@@ -133,7 +137,7 @@ async def ask(session: Session, question: str) -> None:
     live = Live(Text(""), console=out, transient=True, refresh_per_second=8)
 
     def show(partial: str) -> None:
-        live.update(Text(partial))
+        live.update(Text(for_terminal(partial)))
 
     task = asyncio.ensure_future(
         session.engine.answer(
@@ -153,7 +157,7 @@ async def ask(session: Session, question: str) -> None:
         out.print("[dim]cancelled[/]")
         return
     except USER_ERRORS as exc:
-        out.print(f"[red]{user_message(exc)}[/]", highlight=False)
+        out.print(f"[red]{for_markup(user_message(exc))}[/]", highlight=False)
         return
     finally:
         with contextlib.suppress(Exception):
@@ -164,12 +168,12 @@ async def ask(session: Session, question: str) -> None:
 
 
 def render(answer: Answer) -> None:
-    out.print(Markdown(answer.text))
+    out.print(Markdown(for_terminal(answer.text)))
     notes = footnotes(answer)
     if notes:
         out.print()
         for note in notes:
-            out.print(Text(note, style="cyan"))
+            out.print(Text(for_terminal(note), style="cyan"))
     if answer.notice:
-        out.print(Text(answer.notice, style="dim"))
+        out.print(Text(for_terminal(answer.notice), style="dim"))
     out.print()
