@@ -25,6 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from bot.answer.input_guard import strip_invisible
 from bot.guard.reply import neutralise_marks
+from bot.guard.unicode import strip_escapes
 
 LINK_REMOVED = "[link removed]"
 
@@ -203,7 +204,7 @@ class OutputGuard:
 
     def _neutralise(self, text: str) -> tuple[str, list[str]]:
         reasons: list[str] = []
-        cleaned = strip_invisible(text)
+        cleaned = strip_invisible(strip_escapes(text))
         if cleaned != text:
             reasons.append("invisible_chars")
         cleaned, forged = neutralise_marks(cleaned)

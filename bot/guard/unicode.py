@@ -27,3 +27,20 @@ def decode_tag_text(text: str) -> str:
     return "".join(
         chr(ord(c) - 0xE0000) for c in _TAG_RE.findall(text) if 0x20 <= ord(c) - 0xE0000 < 0x7F
     )
+
+
+# ESC-introduced sequences (CSI, OSC, DCS/SOS/PM/APC strings, two-character escapes) and their
+# 8-bit C1 forms. Each alternative consumes a bounded class run, so the pass is linear.
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]?"  # CSI: colours, cursor moves, screen clears
+    r"|\x1b\][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # OSC: hyperlinks (8), window titles (0/2)
+    r"|\x1b[PX^_][^\x1b\x9c]*(?:\x1b\\|\x9c)?"  # DCS, SOS, PM, APC strings
+    r"|\x1b[ -/]*[0-~]?"  # other escapes (charset switches, RIS) and a lone ESC
+    r"|\x9b[0-?]*[ -/]*[@-~]?"  # 8-bit CSI
+    r"|[\x9d\x90\x98\x9e\x9f][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # 8-bit OSC/DCS/SOS/PM/APC
+)
+
+
+def strip_escapes(text: str) -> str:
+    """Terminal escape sequences removed whole, so no "]0;title" residue is left behind either."""
+    return _ESCAPES.sub("", text)

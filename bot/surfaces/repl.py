@@ -90,7 +90,7 @@ def banner(session: Session) -> None:
 
 
 def prompt_label(session: Session) -> str:
-    bits = [b for b in (session.persona, session.source) if b]
+    bits = [for_terminal(b) for b in (session.persona, session.source) if b]
     return f"[{' | '.join(bits)}] > " if bits else "> "
 
 
