@@ -21,25 +21,8 @@ from bot.answer.verify import normalize_for_match
 from bot.settings import load_settings
 from tests.fakes.hostile_model import CASES, NESTED, hostile_reply
 from tests.fakes.openai_server import FakeOpenAI
-from tests.guard.hostile_corpus import write_corpus
 
 pytest_plugins = ["tests.fakes.openai_fixtures"]
-
-
-@pytest.fixture(scope="module")
-def hostile_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    from bot.index.ingest import ingest
-    from bot.index.store import Store
-
-    seeds = write_corpus(tmp_path_factory.mktemp("hostile-seeds"))
-    data = tmp_path_factory.mktemp("hostile-data")
-    store = Store(load_settings(data_dir=data, seeds_dir=seeds))
-    try:
-        report = ingest(store, [seeds])
-        assert not report.failed, report.failed
-    finally:
-        store.close()
-    return seeds, data
 
 
 @pytest.fixture

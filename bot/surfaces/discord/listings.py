@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from discord import app_commands
 
 from bot.answer.engine import Engine, PersonaInfo
+from bot.guard.unicode import strip_escapes, strip_invisible
 from bot.index.catalog import SourceRecord
 
 log = logging.getLogger(__name__)
@@ -94,5 +95,6 @@ def _matching(
 
 
 def _clip(text: str) -> str:
-    text = " ".join(text.split())
+    """Speaker names and titles are transcript data: no invisible or bidi characters in a label."""
+    text = " ".join(strip_invisible(strip_escapes(text)).split())
     return text if len(text) <= _NAME_CHARS else text[: _NAME_CHARS - 1] + "…"

@@ -16,6 +16,8 @@ from discord.utils import escape_markdown
 from bot.answer.engine import EXTRACTIVE_NOTICE, PersonaInfo
 from bot.answer.render import footnote_line
 from bot.answer.types import Answer, Citation
+from bot.guard.reply import defang_links
+from bot.guard.unicode import strip_escapes, strip_invisible
 from bot.index.catalog import SourceRecord
 from bot.surfaces.discord.split import LIMIT, balance, pack_lines, split_message
 
@@ -65,7 +67,16 @@ def wrap_links(text: str) -> str:
 
 
 def discord_safe(text: str) -> str:
-    return wrap_links(neutralise_mentions(text))
+    """Invisible characters, bidi overrides and escape sequences removed; mentions and links
+    defused. Everything this module returns has been through it."""
+    return wrap_links(neutralise_mentions(strip_invisible(strip_escapes(text))))
+
+
+def footnote_safe(citation: Citation) -> str:
+    """A footnote whose label, title and speaker (transcript data) cannot carry markdown, such as
+    a masked link; only the manifest's own URL is linked, and never previewed."""
+    line = escape_markdown(discord_safe(footnote_line(citation, link=False)))
+    return f"{line} <{citation.url}>" if citation.url else line
 
 
 def one_line(text: str, limit: int) -> str:
@@ -93,7 +104,7 @@ def answer_parts(answer: Answer, *, question: str | None = None, limit: int = LI
     body = discord_safe(answer.text.strip())
     if question:
         body = f"{question_echo(question)}\n\n{body}"
-    tail = [discord_safe(footnote_line(c)) for c in answer.citations]
+    tail = [footnote_safe(c) for c in answer.citations]
     notice = notice_line(answer.notice)
     if notice:
         tail.append(notice)
@@ -123,13 +134,15 @@ def queued_line(position: int) -> str:
 
 
 def quote_message(citation: Citation) -> str:
-    quote = discord_safe(one_line(citation.quote, 1500))
-    return f"> {escape_markdown(quote)}\n{discord_safe(footnote_line(citation))}"
+    # A transcript line is shown as it was said, never as a link to click (bot.guard.reply).
+    quote = discord_safe(defang_links(one_line(citation.quote, 1500)))
+    return f"> {escape_markdown(quote)}\n{footnote_safe(citation)}"
 
 
 def no_quote_line(topic: str, speaker: str | None) -> str:
-    who = f" from {speaker}" if speaker else ""
-    return discord_safe(f"No quote{who} matches “{one_line(topic, 200)}”. Try other words.")
+    who = f" from {escape_markdown(speaker)}" if speaker else ""
+    topic = escape_markdown(one_line(topic, 200))  # no masked link or markup from user input
+    return discord_safe(f"No quote{who} matches “{topic}”. Try other words.")
 
 
 def sources_parts(records: Sequence[SourceRecord], limit: int = LIMIT) -> list[str]:
