@@ -257,8 +257,8 @@ def extract_quotes(answer_text: str) -> list[QuoteRef]:
         if unclosed:
             refs.append(unclosed)
     for m in _BLOCK_LINE.finditer(answer_text):
-        if any(m.start() <= a < m.end() for a, _ in spans):
-            continue
+        if any(a < m.end() and b > m.start() for a, b in spans):
+            continue  # quotation marks inside the block (or around it) already mark the words
         ref = _block_ref(answer_text, m.start(), m.end())
         if ref:
             refs.append(ref)

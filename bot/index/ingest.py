@@ -498,4 +498,3 @@ def _remove_orphans(store: Store) -> int:
         log.info("removing %d orphaned vectors", len(orphans))
         store.vectors.delete(sorted(orphans))
     return len(orphans)
-

@@ -87,7 +87,7 @@ def show(path: Path | str) -> str:
 
 
 def file_kind(path: Path) -> str:
-    """"file", "folder", "missing", or a short phrase for anything else, without opening it.
+    """ "file", "folder", "missing", or a short phrase for anything else, without opening it.
 
     ``stat`` never blocks, unlike ``open`` on a FIFO with no writer, which hangs forever.
     """

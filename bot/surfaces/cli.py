@@ -134,8 +134,11 @@ def ingest(
         from bot.surfaces.inspect import describe
 
         colour = {"failed": "red", "unchanged": "dim", "pruned": "yellow"}.get(r.status, "green")
-        detail = for_markup(r.message) if r.message else f"{r.chunks} chunks, " + describe(
-            r.format, r.segments, r.speakers, r.start_s, r.end_s
+        detail = (
+            for_markup(r.message)
+            if r.message
+            else f"{r.chunks} chunks, "
+            + describe(r.format, r.segments, r.speakers, r.start_s, r.end_s)
         )
         name = for_markup(r.source)
         out.print(f"[{colour}]{r.status:>9}[/] {name}  [dim]{detail}[/]", highlight=False)

@@ -15,7 +15,12 @@ from bot.answer.verify import normalize_for_match, verify_quotes
 from bot.ingest.chunk_types import Chunk, Piece
 from tests.guard.seed_chunks import file_text, seed_chunks
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,  # the same examples on every CI run; raise max_examples to explore
+)
 NEGATIONS = {"not", "never", "no", "n't", "but", "however"}
 
 FORMS = {
@@ -57,9 +62,14 @@ def check(answer: str, chunk: Chunk):
     return result
 
 
+def verifies(answer: str, chunk: Chunk) -> bool:
+    """Whether anything in ``answer`` would be shown as a verified quote."""
+    return any(c.verified for c in verify_quotes(answer, [Excerpt(1, chunk)]))
+
+
 def absent(quote: str, chunk: Chunk) -> bool:
     """The mutated words really are not in the passage (a mutation can recreate real text)."""
-    q = normalize_for_match(quote)[0].strip(" .,;:!?'-")
+    q = re.sub(r"^[\W_]+|[\W_]+$", "", normalize_for_match(quote)[0])
     hay = normalize_for_match(chunk.text)[0]
     return re.search(rf"(?<![\w']){re.escape(q)}(?![\w])", hay) is None
 
@@ -85,8 +95,8 @@ def test_true_quote_verifies_in_every_form(
     window: tuple[Chunk, Piece, list[str]], form: str
 ) -> None:
     chunk, piece, words = window
-    if form in ("straight", "single", "single curly") or form == "blockquote":
-        assume(no_quote_marks(words))
+    if form in ("straight", "single", "single curly", "german", "blockquote"):
+        assume(no_quote_marks(words))  # „…“ nests ‚…‘, and “ would close it
     assume(not words[0].startswith(">") and balanced(words))
     quote = " ".join(words)
     result = check(FORMS[form].format(q=quote), chunk)
@@ -102,7 +112,7 @@ def test_true_quote_over_line_breaks_verifies(
     window: tuple[Chunk, Piece, list[str]], cut: int
 ) -> None:
     chunk, _, words = window
-    assume(balanced(words))
+    assume(balanced(words) and not any(w.startswith(">") for w in words))  # "> " = blockquote
     cut = min(cut, len(words) - 1)
     head, tail = " ".join(words[:cut]), " ".join(words[cut:])
     assert check(f"He put it this way: “{head}\n{tail}” [1].", chunk).verified
@@ -116,10 +126,11 @@ def test_true_elision_within_one_turn_verifies(
     window: tuple[Chunk, Piece, list[str]], data: st.DataObject
 ) -> None:
     chunk, _, words = window
-    assume(balanced(words))
+    # an ellipsis the speaker said is read as an elision too: such windows test nothing here
+    assume(balanced(words) and not any("..." in w or "…" in w for w in words))
     a = data.draw(st.integers(3, len(words) - 4))
     b = data.draw(st.integers(a + 1, len(words) - 3))
-    gap = words[a:b]
+    gap = [w.replace("’", "'") for w in words[a:b]]
     assume(not any(re.sub(r"\W", "", w.lower()) in NEGATIONS or "n't" in w for w in gap))
     assume(
         not any(
@@ -160,7 +171,7 @@ def test_dropped_word_never_verifies(
     i = data.draw(st.integers(1, len(words) - 2))
     quote = " ".join(words[:i] + words[i + 1 :])
     assume(absent(quote, chunk))
-    assert not check(f"“{quote}” [1]", chunk).verified
+    assert not verifies(f"“{quote}” [1]", chunk)
 
 
 @SETTINGS
@@ -173,7 +184,7 @@ def test_swapped_words_never_verify(
     swapped = [*words[:i], words[i + 1], words[i], *words[i + 2 :]]
     quote = " ".join(swapped)
     assume(absent(quote, chunk))
-    assert not check(f"“{quote}” [1]", chunk).verified
+    assert not verifies(f"“{quote}” [1]", chunk)
 
 
 @SETTINGS
@@ -185,8 +196,8 @@ def test_inserted_word_never_verifies(
     i = data.draw(st.integers(1, len(words) - 1))
     quote = " ".join([*words[:i], word, *words[i:]])
     assume(absent(quote, chunk))
-    assert not check(f"“{quote}” [1]", chunk).verified
-    assert not check(f"“{' '.join(words[:i])} [{word}] {' '.join(words[i:])}” [1]", chunk).verified
+    assert not verifies(f"“{quote}” [1]", chunk)
+    assert not verifies(f"“{' '.join(words[:i])} [{word}] {' '.join(words[i:])}” [1]", chunk)
 
 
 NEGATED = [
@@ -217,7 +228,7 @@ def test_removed_negation_never_verifies(
         head = [*head, re.sub(r"n['’]t$", "", words[i], flags=re.I)]
     quote = " ".join(head) + (" … " if with_ellipsis else " ") + " ".join(tail)
     assume(with_ellipsis or absent(quote, chunk))
-    assert not check(f"“{quote}” [1]", chunk).verified, quote
+    assert not verifies(f"“{quote}” [1]", chunk), quote
 
 
 HOMOGLYPHS = {"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "i": "і", "y": "у"}
@@ -234,7 +245,7 @@ def test_homoglyph_never_verifies(
     assume(spots)
     k = data.draw(st.sampled_from(spots))
     forged = quote[:k] + HOMOGLYPHS[quote[k]] + quote[k + 1 :]
-    assert not check(f"“{forged}” [1]", chunk).verified
+    assert not verifies(f"“{forged}” [1]", chunk)
 
 
 def turn_changes() -> list[tuple[Chunk, list[str], list[str]]]:
@@ -260,7 +271,7 @@ def test_splice_across_speakers_never_verifies(
 ) -> None:
     chunk, wa, wb = turns
     quote = " ".join(wa[-n_a:]) + (" … " if with_ellipsis else " ") + " ".join(wb[:n_b])
-    assert not check(f"“{quote}” [1]", chunk).verified, quote
+    assert not verifies(f"“{quote}” [1]", chunk), quote
 
 
 @SETTINGS
@@ -269,11 +280,12 @@ def test_reordered_fragments_never_verify(
     window: tuple[Chunk, Piece, list[str]], data: st.DataObject
 ) -> None:
     chunk, _, words = window
+    assume(no_quote_marks(words))  # halves of an inner quotation would pair up differently
     cut = data.draw(st.integers(4, len(words) - 4))
     first, second = " ".join(words[:cut]), " ".join(words[cut:])
     assume(absent(f"{second} {first}", chunk))
     hay = normalize_for_match(chunk.text)[0]
     later = hay.find(normalize_for_match(first)[0], hay.find(normalize_for_match(second)[0]))
     assume(later == -1)  # the first fragment does not also occur after the second
-    assert not check(f"“{second} … {first}” [1]", chunk).verified
-    assert not check(f"“{second} {first}” [1]", chunk).verified
+    assert not verifies(f"“{second} … {first}” [1]", chunk)
+    assert not verifies(f"“{second} {first}” [1]", chunk)

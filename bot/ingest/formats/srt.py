@@ -60,9 +60,7 @@ def parse(
     warnings = []
     if broken:
         where = ", ".join(str(n) for n in broken[:5]) + (", …" if len(broken) > 5 else "")
-        warnings.append(
-            f"{len(broken)} cue(s) with a malformed timing line skipped (line {where})"
-        )
+        warnings.append(f"{len(broken)} cue(s) with a malformed timing line skipped (line {where})")
     return ParseResult(format="srt", segments=segments, warnings=warnings)
 
 
