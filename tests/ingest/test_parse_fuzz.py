@@ -23,7 +23,12 @@ from bot.ingest.parse import FORMATS, parse_transcript
 from bot.ingest.read import IngestError, read_transcript
 from tests.ingest import assert_exact_slices
 
-FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,  # the same examples on every CI run; raise max_examples to explore
+)
 TOKENS = [
     *("\n", "\n\n", "\r\n", " ", "  ", "\t", "\u00a0", "\ufeff", "\u200b", "\x00", "\x1b[31m"),
     *("WEBVTT", "-->", " --> ", "00:00:01.000", "00:00:01,000", "[00:01.000 --> 00:02.000]"),

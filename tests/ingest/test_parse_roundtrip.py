@@ -15,7 +15,12 @@ from hypothesis import strategies as st
 from bot.ingest.parse import parse_transcript
 from tests.ingest import assert_exact_slices
 
-PROPS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPS = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,  # the same examples on every CI run; raise max_examples to explore
+)
 NAMES = ["Jane Doe", "Sam Park", "Speaker 1", "Dr. Maria Lopez", "Zoë Ångström", "Kai-Fu Lee"]
 _LETTERS = "abcdefghijklmnopqrstuvwxyzéüßçø中ы"
 WORD = st.tuples(
