@@ -58,7 +58,8 @@ class Settings(BaseSettings):
     model: str = "gpt-4o-mini"
     context_window: int = 16000  # tokens the model accepts; the prompt is sized to fit
     answer_max_tokens: int = 700
-    llm_timeout_s: float = 60.0
+    llm_timeout_s: float = 60.0  # until the reply starts, retries included; and between deltas
+    llm_deadline_s: float = 180.0  # the whole reply, start to finish; a trickling model is cut
     llm_max_retries: int = 2
     temperature: float = 0.3
     history_turns: int = 6  # recent conversation turns kept per conversation

@@ -251,10 +251,9 @@ class Engine:
         async for delta in self.llm.stream(
             prompt.messages, max_tokens=self.settings.answer_max_tokens
         ):
-            raw += delta.replace(DATAMARK, " ") if self.defences.spotlight else delta
-            if self.defences.output_guard and (
-                guard.must_refuse or guard.check_partial(raw) == REFUSAL
-            ):
+            delta = delta.replace(DATAMARK, " ") if self.defences.spotlight else delta
+            raw += delta
+            if self.defences.output_guard and guard.feed(delta):  # incremental: O(len) in all
                 break
             now = time.monotonic()
             if on_text and now - last >= STREAM_INTERVAL_S:

@@ -5,13 +5,24 @@ official client, which already does them well. What this module adds is the tran
 failure into an ``LLMError`` whose message is one line a user can act on (which host, which
 setting to change) and can never leak the API key, because these messages are shown verbatim in
 Discord replies and the REPL.
+
+It also bounds every request, whatever the server does. ``llm_timeout_s`` is one deadline for the
+reply to start, retries and backoff included (the client's own timeout is per attempt, so 10 s
+with two retries used to become 34.5 s), and the longest silence between deltas. ``llm_deadline_s``
+bounds the whole reply, so a model trickling a token every few seconds is cut. The reply is capped
+at ``answer_max_tokens`` (counted here, not trusted to the server) and at a byte budget derived
+from it, so a runaway or hostile server cannot make the guards and the Discord splitter work on
+megabytes. Messages state the time really waited.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import re
 import socket
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,12 +31,21 @@ import openai
 
 from bot.answer.llm_errors import LLMError
 from bot.settings import Settings
+from bot.tokens import count_tokens, truncate_tokens
+
+log = logging.getLogger(__name__)
 
 _DEFAULT_BASE_URL = "https://api.openai.com/v1"
 # Keyless local servers (Ollama, llama.cpp, vLLM) ignore the key, but the client insists on one.
 _PLACEHOLDER_KEY = "not-needed"
 _MAX_DETAIL_CHARS = 160
 _DROPPED = "connection dropped mid-reply"
+# Bytes allowed per requested token: English runs ~4, so 8 never cuts an honest reply.
+BYTES_PER_TOKEN = 8
+
+
+def reply_byte_cap(max_tokens: int) -> int:
+    return max_tokens * BYTES_PER_TOKEN + 256
 
 
 def endpoint_host(base_url: str | None) -> str:
@@ -90,22 +110,40 @@ class LLM:
         Leading whitespace-only deltas are held back until real text arrives, so an empty reply
         is reported as an error before the caller has shown anything.
         """
+        s = self.settings
+        limit = max_tokens or s.answer_max_tokens
+        began = time.monotonic()
+        loop = asyncio.get_running_loop()
         try:
-            response = await self._client.chat.completions.create(
-                model=self.settings.model,
-                messages=messages,  # type: ignore[arg-type]
-                max_tokens=max_tokens or self.settings.answer_max_tokens,
-                temperature=self.settings.temperature,
-                stream=True,
-            )
+            async with asyncio.timeout(s.llm_timeout_s):
+                response = await self._client.chat.completions.create(
+                    model=s.model,
+                    messages=messages,  # type: ignore[arg-type]
+                    max_tokens=limit,
+                    temperature=s.temperature,
+                    stream=True,
+                )
+        except TimeoutError:
+            raise self._timed_out(began) from None
         except Exception as exc:
-            raise self._translate(exc) from None
+            raise self._translate(exc, began=began) from None
 
         held = ""
         started = False
         finish: str | None = None
+        tokens = size = 0
+        byte_cap = reply_byte_cap(limit)
+        deadline = loop.time() + max(s.llm_deadline_s - (time.monotonic() - began), 0.0)
+        chunks = response.__aiter__()
         try:
-            async for chunk in response:
+            while True:
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        chunk = await anext(chunks)
+                except StopAsyncIteration:
+                    break
+                except TimeoutError:
+                    raise self._cut_off(began) from None
                 choices = getattr(chunk, "choices", None)
                 if choices is None:
                     raise self._malformed()
@@ -113,7 +151,18 @@ class LLM:
                     if getattr(choice, "index", 0) != 0:
                         continue
                     delta = getattr(getattr(choice, "delta", None), "content", None)
+                    if delta and not isinstance(delta, str):
+                        raise self._malformed()
                     if delta:
+                        n = count_tokens(delta)
+                        raw = delta.encode("utf-8", "surrogatepass")
+                        if tokens + n > limit or size + len(raw) > byte_cap:
+                            log.info("model reply cut at %d tokens / %d bytes", tokens, size)
+                            fits = raw[: byte_cap - size].decode("utf-8", "ignore")
+                            delta = truncate_tokens(fits, limit - tokens)
+                            finish, tokens = "length", limit + 1
+                        else:
+                            tokens, size = tokens + n, size + len(raw)
                         if started:
                             yield delta
                         elif delta.strip():
@@ -121,11 +170,15 @@ class LLM:
                             yield held + delta
                         else:
                             held += delta
+                    if tokens > limit:
+                        break
                     finish = getattr(choice, "finish_reason", None) or finish
+                if tokens > limit:
+                    break
         except LLMError:
             raise
         except Exception as exc:
-            raise self._translate(exc, mid_stream=True) from None
+            raise self._translate(exc, mid_stream=True, began=began) from None
         finally:
             await response.close()
 
@@ -144,22 +197,29 @@ class LLM:
         self, messages: list[dict[str, Any]], *, max_tokens: int | None = None
     ) -> str:
         """The whole reply at once, for short internal calls such as condensing a follow-up."""
+        limit = max_tokens or self.settings.answer_max_tokens
+        began = time.monotonic()
         try:
-            completion = await self._client.chat.completions.create(
-                model=self.settings.model,
-                messages=messages,  # type: ignore[arg-type]
-                max_tokens=max_tokens or self.settings.answer_max_tokens,
-                temperature=self.settings.temperature,
-            )
+            async with asyncio.timeout(self.settings.llm_timeout_s):
+                completion = await self._client.chat.completions.create(
+                    model=self.settings.model,
+                    messages=messages,  # type: ignore[arg-type]
+                    max_tokens=limit,
+                    temperature=self.settings.temperature,
+                )
             choices = completion.choices
             if not isinstance(choices, list):
                 raise self._malformed()
             text = choices[0].message.content if choices else None
             finish = choices[0].finish_reason if choices else None
+        except TimeoutError:
+            raise self._timed_out(began) from None
         except LLMError:
             raise
         except Exception as exc:
-            raise self._translate(exc) from None
+            raise self._translate(exc, began=began) from None
+        if isinstance(text, str) and len(text) > reply_byte_cap(limit):
+            text = text[: reply_byte_cap(limit)]  # the same cap as a stream (chars ≥ bytes/4)
         if finish == "content_filter":
             raise LLMError(
                 f"the model at {self.host} refused to answer (content filter)", kind="refused"
@@ -185,10 +245,32 @@ class LLM:
             kind="empty",
         )
 
-    def _translate(self, exc: BaseException, *, mid_stream: bool = False) -> LLMError:
+    def _timed_out(self, began: float) -> LLMError:
+        waited = time.monotonic() - began
+        return LLMError(
+            f"the model at {self.host} did not answer within {self.settings.llm_timeout_s:g} s "
+            f"(gave up after {waited:.1f} s, retries included); try again, or raise "
+            "PANELIST_LLM_TIMEOUT_S for a slow model",
+            kind="timeout",
+        )
+
+    def _cut_off(self, began: float) -> LLMError:
+        waited = time.monotonic() - began
+        return LLMError(
+            f"the model at {self.host} was still writing its reply after {waited:.1f} s, past "
+            f"the {self.settings.llm_deadline_s:g} s limit; try again, or raise "
+            "PANELIST_LLM_DEADLINE_S for a slow model",
+            kind="timeout",
+        )
+
+    def _translate(
+        self, exc: BaseException, *, mid_stream: bool = False, began: float | None = None
+    ) -> LLMError:
         s = self.settings
         host = self.host
         if isinstance(exc, openai.APITimeoutError):
+            if began is not None:
+                return self._timed_out(began)
             return LLMError(
                 f"the model at {host} did not answer within {s.llm_timeout_s:g} s; try again, "
                 "or raise PANELIST_LLM_TIMEOUT_S for a slow model",

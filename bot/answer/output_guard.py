@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
@@ -121,6 +122,7 @@ class OutputGuard:
         self._canary_keys = {k for k in (compact, *re.findall(r"[0-9a-f]{12,}", compact)) if k}
         self._holdback_chars = 2 * len(canary) + 2
         self._refused = False
+        self._scanner = _LeakScanner(self._n, self._prompt_ngrams, self._canary_keys)
 
     @classmethod
     def for_request(
@@ -149,6 +151,18 @@ class OutputGuard:
     @property
     def must_refuse(self) -> bool:
         """Sticky: once any prefix leaked, the stream stops and the refusal replaces it."""
+        return self._refused
+
+    def feed(self, delta: str) -> bool:
+        """Scan one more piece of a streamed reply for leaks; True once the reply must be refused.
+
+        Incremental: each character is scanned once however many deltas arrive, where calling
+        :meth:`check_partial` on the growing text per delta was quadratic (a 200 KB reply kept a
+        core busy for half an hour). Finds exactly what :meth:`check` finds on the whole text
+        (word runs and the canary are carried across delta boundaries).
+        """
+        if not self._refused and self._scanner.feed(delta):
+            self._refused = True
         return self._refused
 
     def check(self, text: str) -> GuardResult:
@@ -245,6 +259,48 @@ class OutputGuard:
             return LINK_REMOVED + raw[len(url) :]
 
         return _URL_RE.sub(replace, text)
+
+
+class _LeakScanner:
+    """The leak tests of ``OutputGuard._leaks``, over a stream, in linear time.
+
+    Text is scanned up to its last whitespace (a word is never split), carrying the last
+    ``n - 1`` words for the n-gram test and the tail of the letters-only text for the canary.
+    A run with no whitespace is scanned once it is long, keeping a short tail: the letters-only
+    text is the same however it is cut, so the canary test stays exact.
+    """
+
+    _MAX_PENDING = 512
+
+    def __init__(self, n: int, prompt_ngrams: set[tuple[str, ...]], keys: set[str]) -> None:
+        self._n = n
+        self._ngrams = prompt_ngrams
+        self._keys = keys
+        self._keep = max((len(k) for k in keys), default=1) - 1
+        self._pending = ""
+        self._words: deque[str] = deque(maxlen=max(n - 1, 1))
+        self._compact = ""
+
+    def feed(self, delta: str) -> bool:
+        self._pending += delta
+        cut = max(self._pending.rfind(c) for c in " \n\t\r") + 1
+        if cut <= 0 and len(self._pending) > self._MAX_PENDING:
+            cut = len(self._pending) - 16
+        if cut <= 0:
+            return False
+        text, self._pending = self._pending[:cut], self._pending[cut:]
+        words = _words(text)
+        compact = self._compact + "".join(words)
+        if any(key in compact for key in self._keys):
+            return True
+        self._compact = compact[-self._keep :] if self._keep else ""
+        if self._ngrams:
+            window = [*self._words, *words]
+            n = self._n
+            if any(tuple(window[i : i + n]) in self._ngrams for i in range(len(window) - n + 1)):
+                return True
+        self._words.extend(words)
+        return False
 
 
 def _escape_id_mention(m: re.Match[str]) -> str:

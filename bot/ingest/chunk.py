@@ -12,60 +12,105 @@ cut at a boundary is still retrievable whole.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 
 from bot.ingest.chunk_types import Chunk, Piece
 from bot.ingest.segment import Segment
-from bot.tokens import count_tokens
+from bot.tokens import count_tokens, encoding
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+")
 
 
 def split_long_segment(seg: Segment, max_tokens: int) -> list[Segment]:
-    """Split a segment over the budget at sentence ends (then at spaces), keeping exact spans."""
+    """Split a segment over the budget at sentence ends (then at spaces), keeping exact spans.
+
+    Linear in the segment's length: each sentence is tokenized once and parts are packed from
+    those counts (a sum of parts never undercounts the whole, as pieces split after whitespace),
+    and each packed part is checked once. Re-tokenizing a growing prefix, as a first version
+    did, was quadratic on long unpunctuated text (a 1 MB caption cue took over a minute).
+    """
     if count_tokens(seg.text) <= max_tokens:
         return [seg]
-    bounds = [0] + [m.end() for m in _SENTENCE_END.finditer(seg.text)] + [len(seg.text)]
+    text = seg.text
+    bounds = [0, *(m.end() for m in _SENTENCE_END.finditer(text)), len(text)]
     parts: list[tuple[int, int]] = []
-    cur = 0
-    for i in range(1, len(bounds)):
-        candidate = seg.text[cur : bounds[i]]
-        if count_tokens(candidate) > max_tokens and bounds[i - 1] > cur:
-            parts.append((cur, bounds[i - 1]))
-            cur = bounds[i - 1]
-    parts.append((cur, len(seg.text)))
+    cur, used = 0, 0
+    for a, b in itertools.pairwise(bounds):
+        if a == b:
+            continue
+        n = count_tokens(text[a:b])
+        if used and used + n > max_tokens:
+            parts.append((cur, a))
+            cur, used = a, 0
+        used += n
+    parts.append((cur, len(text)))
     out: list[Segment] = []
     for a, b in parts:
-        out.extend(_hard_split(seg, a, b, max_tokens))
+        if count_tokens(text[a:b]) <= max_tokens:
+            piece = _exact(seg, a, b)
+            if piece:
+                out.append(piece)
+        else:
+            out.extend(_hard_split(seg, a, b, max_tokens))
     return out
 
 
+def _exact(seg: Segment, a: int, b: int) -> Segment | None:
+    """The segment's ``[a, b)`` stretch, whitespace trimmed, as a segment with its file span."""
+    while a < b and seg.text[a].isspace():
+        a += 1
+    while b > a and seg.text[b - 1].isspace():
+        b -= 1
+    if a == b:
+        return None
+    return Segment(
+        text=seg.text[a:b],
+        start=seg.start,
+        end=seg.end,
+        speaker=seg.speaker,
+        char_start=seg.char_start + a,
+        char_end=seg.char_start + b,
+    )
+
+
 def _hard_split(seg: Segment, a: int, b: int, max_tokens: int) -> Iterator[Segment]:
-    """Last resort for a single sentence over budget: cut at whitespace by token count."""
-    text = seg.text[a:b]
-    while text.strip():
-        lead = len(text) - len(text.lstrip())
-        a += lead
-        text = text.lstrip()
-        if count_tokens(text) <= max_tokens:
-            cut = len(text)
+    """Last resort for a single sentence over budget: cut at whitespace by token count.
+
+    Works through a window of ``8 × max_tokens`` characters at a time (a token is at least one
+    character, so a window always holds a full piece or more), tokenizing only the window: the
+    total work is linear in ``b - a`` whatever the text, spaces or none.
+    """
+    text = seg.text
+    enc = encoding()
+    window = max(64, 8 * max_tokens)
+    pos = a
+    while pos < b:
+        while pos < b and text[pos].isspace():
+            pos += 1
+        if pos >= b:
+            return
+        end = min(b, pos + window)
+        chunk = text[pos:end]
+        ids = enc.encode_ordinary(chunk)
+        if len(ids) <= max_tokens:
+            cut = len(chunk)
+            if end < b:  # more follows: end at a space in the window's second half if any
+                space = chunk.rfind(" ", len(chunk) // 2)
+                cut = space if space > 0 else cut
         else:
-            approx = max(1, len(text) * max_tokens // max(count_tokens(text), 1))
-            space = text.rfind(" ", 0, approx)
-            cut = space if space > 0 else approx
-        piece = text[:cut].rstrip()
+            _, offsets = enc.decode_with_offsets(ids)
+            cut = max(1, offsets[max_tokens])
+            space = chunk.rfind(" ", 0, cut + 1)
+            if space > cut // 2:
+                cut = space
+        while cut > 1 and count_tokens(chunk[:cut]) > max_tokens:  # rare BPE edge at the cut
+            cut = max(1, cut * 9 // 10)
+        piece = _exact(seg, pos, pos + cut)
         if piece:
-            yield Segment(
-                text=piece,
-                start=seg.start,
-                end=seg.end,
-                speaker=seg.speaker,
-                char_start=seg.char_start + a,
-                char_end=seg.char_start + a + len(piece),
-            )
-        a += cut
-        text = text[cut:]
+            yield piece
+        pos += cut
 
 
 def chunk_id(source: str, segments: Sequence[Segment], context: str = "") -> str:
