@@ -6,8 +6,11 @@ manifest's participants. A paragraph without a label is the previous speaker goi
 
 A copied page also carries what surrounds the article: a title and intro before the discussion,
 and comments, "Like"/"Reply" buttons and "More articles by…" after it. None of that was said on
-stage, so everything before the first speaker label and from the first piece of page chrome on is
-left out. Quoting a commenter as a panellist would be a worse error than losing a stray line.
+stage, so everything before the first speaker label and from the first piece of page chrome after
+the last speaker label on is left out. Quoting a commenter as a panellist would be a worse error
+than losing a stray line, but nothing is dropped silently: a chrome line inside the discussion (a
+stray "Like" pasted mid-transcript) drops only itself, and every cut is reported as a warning with
+its line numbers.
 """
 
 from __future__ import annotations
@@ -53,11 +56,27 @@ def parse(
     first = next((i for i, t in enumerate(turns) if t.speaker is not None), None)
     if first is None:
         return ParseResult(format="panel", segments=[], warnings=[*warnings, "no speaker labels"])
-    stop = _chrome_start(text, turns, first)
+    last = max(i for i, t in enumerate(turns) if t.label is not None)
+    stop = _chrome_start(text, turns, max(first, last))
+    lines = _LineNumbers(text)
+    if first:
+        warnings.append(
+            f"left out lines 1-{lines.at(turns[first - 1].end)} before the first speaker label "
+            "(title and introduction)"
+        )
+    if stop < len(turns):
+        warnings.append(
+            f"left out lines {lines.at(turns[stop].start)}-{lines.at(turns[-1].end)} after the "
+            f"discussion as page chrome ({len(turns) - stop} blocks: comments, buttons)"
+        )
     segments: list[Segment] = []
     speaker = default_speaker
     unknown: set[str] = set()
+    chrome_inside: list[int] = []
     for turn in turns[first:stop]:
+        if turn.label is None and _CHROME.fullmatch(text, *trim(text, turn.start, turn.end)):
+            chrome_inside.append(turn.start)
+            continue
         if turn.label is not None:
             speaker = turn.speaker
             if speaker is None:
@@ -67,6 +86,13 @@ def parse(
             segments.append(seg)
     if unknown:
         warnings.append(f"unknown speaker initials {', '.join(sorted(unknown))}: no speaker given")
+    if chrome_inside:
+        where = ", ".join(str(_LineNumbers(text).at(p)) for p in chrome_inside[:5])
+        more = ", …" if len(chrome_inside) > 5 else ""
+        warnings.append(
+            f"dropped {len(chrome_inside)} page-chrome line(s) (Like/Reply/…) inside the "
+            f"discussion: line {where}{more}"
+        )
     head = trim(text, 0, turns[first].start)
     return ParseResult(
         format="panel",
@@ -148,6 +174,20 @@ def _chrome_start(text: str, turns: list[_Turn], first: int) -> int:
                 j -= 1
             return j
     return len(turns)
+
+
+class _LineNumbers:
+    """1-based line numbers of increasing offsets, counted incrementally (linear overall)."""
+
+    def __init__(self, text: str) -> None:
+        self._text, self._pos, self._line = text, 0, 1
+
+    def at(self, offset: int) -> int:
+        if offset < self._pos:
+            self._pos, self._line = 0, 1
+        self._line += self._text.count("\n", self._pos, offset)
+        self._pos = offset
+        return self._line
 
 
 def _is_byline(text: str, turn: _Turn) -> bool:
