@@ -48,6 +48,40 @@ def reply_byte_cap(max_tokens: int) -> int:
     return max_tokens * BYTES_PER_TOKEN + 256
 
 
+def reply_token_cap(max_tokens: int) -> int:
+    """Tokens read before the client stops a reply: a little over what the server was asked
+    for (our count of a stream can differ from the server's by a few), so an honest server
+    always stops first and a runaway one is cut soon after."""
+    return max_tokens + max_tokens // 10 + 16
+
+
+class TokenMeter:
+    """Tokens in a streamed reply so far, in linear time, close to counting the whole text.
+
+    Deltas are cut anywhere ("wor", "ds "), and counting each alone overcounts by half or more.
+    Text is counted up to its last space instead (the tokenizer starts a new token at " word",
+    so counts add up there), keeping the rest for the next delta; a long run with no space is
+    counted in pieces.
+    """
+
+    _MAX_PENDING = 2048
+
+    def __init__(self) -> None:
+        self.counted = 0
+        self._pending = ""
+
+    def add(self, delta: str) -> int:
+        """The running total with ``delta`` (its unfinished last word counted provisionally)."""
+        self._pending += delta
+        cut = self._pending.rfind(" ")
+        if len(self._pending) > self._MAX_PENDING:
+            cut = len(self._pending)
+        if cut > 0:
+            self.counted += count_tokens(self._pending[:cut])
+            self._pending = self._pending[cut:]
+        return self.counted + (count_tokens(self._pending) if self._pending else 0)
+
+
 def endpoint_host(base_url: str | None) -> str:
     """``host:port`` of the endpoint; userinfo and path are dropped so no secret can slip out."""
     parts = urlsplit(base_url or _DEFAULT_BASE_URL)
@@ -111,7 +145,8 @@ class LLM:
         is reported as an error before the caller has shown anything.
         """
         s = self.settings
-        limit = max_tokens or s.answer_max_tokens
+        asked = max_tokens or s.answer_max_tokens
+        limit = reply_token_cap(asked)
         began = time.monotonic()
         loop = asyncio.get_running_loop()
         try:
@@ -119,7 +154,7 @@ class LLM:
                 response = await self._client.chat.completions.create(
                     model=s.model,
                     messages=messages,  # type: ignore[arg-type]
-                    max_tokens=limit,
+                    max_tokens=asked,
                     temperature=s.temperature,
                     stream=True,
                 )
@@ -132,7 +167,8 @@ class LLM:
         started = False
         finish: str | None = None
         tokens = size = 0
-        byte_cap = reply_byte_cap(limit)
+        meter = TokenMeter()
+        byte_cap = reply_byte_cap(asked)
         deadline = loop.time() + max(s.llm_deadline_s - (time.monotonic() - began), 0.0)
         chunks = response.__aiter__()
         try:
@@ -154,15 +190,15 @@ class LLM:
                     if delta and not isinstance(delta, str):
                         raise self._malformed()
                     if delta:
-                        n = count_tokens(delta)
+                        total = meter.add(delta)
                         raw = delta.encode("utf-8", "surrogatepass")
-                        if tokens + n > limit or size + len(raw) > byte_cap:
+                        if total > limit or size + len(raw) > byte_cap:
                             log.info("model reply cut at %d tokens / %d bytes", tokens, size)
                             fits = raw[: byte_cap - size].decode("utf-8", "ignore")
                             delta = truncate_tokens(fits, limit - tokens)
                             finish, tokens = "length", limit + 1
                         else:
-                            tokens, size = tokens + n, size + len(raw)
+                            tokens, size = total, size + len(raw)
                         if started:
                             yield delta
                         elif delta.strip():

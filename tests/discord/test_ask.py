@@ -74,9 +74,9 @@ async def test_long_answer_is_split_in_order(
     """An answer over 2000 characters arrives as ordered parts of at most 2000, footnotes whole."""
     paragraphs = [
         f"**Part {i}.** The panel came back to this again and again, and Kai-Fu Lee put it "
-        f'plainly: "{KAI_FU}" [1] ' + "Others on stage weighed the same question at length. " * 4
+        f'plainly: "{KAI_FU}" [1] ' + "Others on stage weighed the same question at length. "
         for i in range(12)
-    ]
+    ]  # over 2000 characters, within answer_max_tokens (the client cuts a longer reply)
     openai_server.enqueue("\n\n".join(paragraphs))
     inter = await fake_discord.send_command("ask", {"question": QUESTION})
     await final_answer(inter)

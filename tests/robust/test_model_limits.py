@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.answer import output_guard
-from bot.answer.llm import LLM, LLMError, reply_byte_cap
+from bot.answer.llm import LLM, LLMError, reply_byte_cap, reply_token_cap
 from bot.answer.output_guard import OutputGuard
 from bot.settings import Settings
 from bot.surfaces.discord.split import split_message
@@ -71,7 +71,7 @@ async def test_a_runaway_reply_is_capped_on_the_client(openai_server: FakeOpenAI
     assert len(text.encode()) <= reply_byte_cap(700)
     from bot.tokens import count_tokens
 
-    assert count_tokens(text) <= 700
+    assert count_tokens(text) <= reply_token_cap(700)
     assert len(split_message(text)) <= 3
 
 
