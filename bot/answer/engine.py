@@ -50,14 +50,15 @@ EXTRACTIVE_NOTICE = (
     "endpoint (set OPENAI_BASE_URL or OPENAI_API_KEY)."
 )
 PERSONA_NOTICE = "Simulated voice built only from {name}'s recorded words, not the real person."
-# Relevance gates, chosen on eval/dev_qa.jsonl (docs/answers.md). Below MIN_SIMILARITY (cosine of
+# Relevance gates; the CONFIDENT_* bars are fitted on eval/dev_tune.jsonl only (44 unanswerable;
+# scripts/calibrate_extractive.py --grid, docs/answers.md). Below MIN_SIMILARITY (cosine of
 # the best passage) nothing retrieved is about the question: a plain "not covered". In extractive
 # mode an answer counts as grounded only when all three CONFIDENT_* hold; otherwise the reply says
 # the discussions don't seem to cover it and shows the closest passages, marked as such.
 MIN_SIMILARITY = 0.25
-CONFIDENT_SIMILARITY = 0.44
-CONFIDENT_COVERAGE = 0.30  # idf-weighted share of question words found in the passages
-CONFIDENT_SENTENCE = 0.54  # cosine of the closest sentence
+CONFIDENT_SIMILARITY = 0.40
+CONFIDENT_COVERAGE = 0.42  # idf-weighted share of question words found in the passages
+CONFIDENT_SENTENCE = 0.62  # cosine of the closest sentence
 NOT_DIRECTLY = "The discussions don't seem to cover that directly. The closest passages I found:"
 STREAM_INTERVAL_S = 0.25
 _FOLLOW_UP = re.compile(
@@ -311,8 +312,9 @@ class Engine:
         source: str | None,
     ) -> Answer:
         named = self.retriever.speakers_named_in(q)
+        excerpts = [Excerpt(e.n, self.retriever.widen(e.chunk)) for e in excerpts]
         picked = extractive.select(
-            q, excerpts, prefer_speakers=named, embed=self.store.embedder.embed_documents
+            q, excerpts, prefer_speakers=named, embed=self.store.sentences.embed
         )
         if not picked.passages:
             return self._not_covered(persona, source)
@@ -358,7 +360,7 @@ class Engine:
         if not excerpts or not self._relevant(hits):
             return None
         best = extractive.select(
-            topic, excerpts, limit=1, embed=self.store.embedder.embed_documents, extend=False
+            topic, excerpts, limit=1, embed=self.store.sentences.embed, extend=False
         ).passages
         if not best:
             return None

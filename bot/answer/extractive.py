@@ -12,16 +12,15 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 
 import numpy as np
 import Stemmer
 
 from bot.answer.excerpt import Excerpt
+from bot.ingest.sentences import MIN_WORDS, embed_text, sentence_spans
 
 _stem = Stemmer.Stemmer("english").stemWord
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
-_SENT_END = re.compile(r"[.!?…][\"'”’)]*(?=\s)")
 STOP = frozenset(
     [
         "a",
@@ -193,10 +192,11 @@ STOP = frozenset(
         "what's",
     ]
 )
-MAX_WORDS = 70
-MIN_WORDS = 5
 RELATIVE_FLOOR = 0.3  # a sentence scoring under this share of the best one is padding, not answer
 PASSAGE_WORDS = 90
+# A sentence that is itself a question (the host asking it) is not the answer, but it is where
+# the question's words are: it keeps its score and hands its place to the reply after it.
+QUESTION_WEIGHT = 1.0
 
 
 def terms(text: str) -> list[str]:
@@ -226,39 +226,7 @@ class Sentence:
 
 
 def split_sentences(ex: Excerpt) -> list[tuple[int, int]]:
-    """Sentence spans in chunk text. A newline ends a sentence where segments are whole units
-    (untimed notes and panel paragraphs) or the speaker changes; timed ASR lines run on."""
-    text = ex.chunk.text
-    cuts = {m.end() for m in _SENT_END.finditer(text)}
-    pieces = ex.chunk.pieces
-    for a, b in pairwise(pieces):
-        if a.start is None or a.speaker != b.speaker:
-            cuts.add(a.offset + a.length)
-    spans: list[tuple[int, int]] = []
-    prev = 0
-    for cut in [*sorted(cuts), len(text)]:
-        seg = text[prev:cut]
-        lead = len(seg) - len(seg.lstrip())
-        s, e = prev + lead, prev + len(seg.rstrip())
-        if e > s:
-            spans.extend(_cap_words(text, s, e))
-        prev = cut
-    return spans
-
-
-def _cap_words(text: str, s: int, e: int) -> list[tuple[int, int]]:
-    """Very long run-on sentences (ASR) are cut at a comma or space so quotes stay readable."""
-    out: list[tuple[int, int]] = []
-    while True:
-        words = list(re.finditer(r"\S+", text[s:e]))
-        if len(words) <= MAX_WORDS:
-            out.append((s, e))
-            return out
-        cut = s + words[MAX_WORDS - 1].end()
-        comma = text.rfind(",", s + words[MAX_WORDS // 2].start(), cut)
-        cut = comma + 1 if comma > 0 else cut
-        out.append((s, cut))
-        s = cut + (len(text[cut:e]) - len(text[cut:e].lstrip()))
+    return sentence_spans(ex.chunk)
 
 
 Embed = Callable[[list[str]], np.ndarray]
@@ -323,7 +291,7 @@ def select(
     score = lex / (lex.max() or 1.0)
     best_cosine = 0.0
     if embed is not None:
-        vectors = embed([question, *(" ".join(c.text.split()) for c in cands)])
+        vectors = embed([question, *(embed_text(c.text) for c in cands)])
         cosines = vectors[1:] @ vectors[0]
         best_cosine = float(cosines.max())
         score = score + cosines
@@ -333,16 +301,24 @@ def select(
             score[i] *= 1.3 if c.excerpt.chunk.piece_at(c.start).speaker in prefer_speakers else 0.8
         if lex[i] == 0 and embed is None:
             score[i] = 0.0
+        if _is_question(c):
+            score[i] *= QUESTION_WEIGHT
     order = [int(i) for i in np.argsort(-score) if score[i] > 0]
     picked: list[Sentence] = []
     taken: set[int] = set()
     for i in order:
         if i in taken or (picked and score[i] < RELATIVE_FLOOR * score[order[0]]):
             continue
-        lo = hi = i
-        if extend:
-            hi = _extend(cands, i, taken)
-        taken.update(range(lo, hi + 1))
+        lo = i
+        if extend and _is_question(cands[i]):
+            # The sentence that matched is the interviewer's question: the reader wants the
+            # reply, whoever gives it, so the passage starts there; with no reply in view, the
+            # question is no answer at all.
+            if not _reply_follows(cands, i, taken):
+                continue
+            lo = i + 1
+        hi = _extend(cands, lo, taken) if extend else lo
+        taken.update(range(i, hi + 1))
         first, last = cands[lo], cands[hi]
         picked.append(Sentence(first.excerpt, first.start, last.end, float(score[i])))
         if len(picked) >= limit:
@@ -375,6 +351,15 @@ def weighted_coverage(
     return sum(idf.get(t, unseen) for t in q & have) / total
 
 
+def _is_question(sent: Sentence) -> bool:
+    return sent.text.rstrip().rstrip("\"'”’)").endswith("?")
+
+
+def _reply_follows(cands: Sequence[Sentence], i: int, taken: set[int]) -> bool:
+    j = i + 1
+    return j < len(cands) and j not in taken and cands[j].excerpt.n == cands[i].excerpt.n
+
+
 def _extend(cands: Sequence[Sentence], i: int, taken: set[int]) -> int:
     """Index of the last sentence of the passage starting at ``i`` (next sentence, same
     excerpt and speaker, not already used, total under PASSAGE_WORDS)."""
@@ -382,6 +367,8 @@ def _extend(cands: Sequence[Sentence], i: int, taken: set[int]) -> int:
     if j >= len(cands) or j in taken:
         return i
     a, b = cands[i], cands[j]
+    if _is_question(b):
+        return i  # the next question starts another exchange; it never continues an answer
     same = a.excerpt.n == b.excerpt.n and (
         a.excerpt.chunk.piece_at(a.start).speaker == b.excerpt.chunk.piece_at(b.start).speaker
     )

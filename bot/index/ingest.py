@@ -26,21 +26,23 @@ from bot.index.vectors import VectorStoreError
 from bot.ingest.chunk import chunk_segments
 from bot.ingest.chunk_types import Chunk
 from bot.ingest.flags import INSTRUCTION_LIKE, instruction_like
+from bot.ingest.glossary import Glossary, load_glossary, right_spellings_in
 from bot.ingest.manifest import SourceMeta, load_manifest, meta_for
 from bot.ingest.parse import parse_transcript
 from bot.ingest.read import IngestError, file_kind, read_transcript
 from bot.ingest.read import show as show_path
 from bot.ingest.segment import ParseResult
+from bot.ingest.sentences import sentence_texts, widen
 from bot.ingest.summary import ParseSummary, summarize
 
 log = logging.getLogger(__name__)
 
 TRANSCRIPT_SUFFIXES = {".txt", ".vtt", ".srt", ".md", ".text", ".json"}
-PIPELINE_VERSION = "3"  # bump when parsing/chunking changes what a file turns into
+PIPELINE_VERSION = "4"  # bump when parsing/chunking changes what a file turns into
 # Catalog meta keys a rebuild leaves while it runs / after it switched (see recover()).
 PENDING = "rebuild_pending"
 RETIRED = "retired_collections"
-_NOT_TRANSCRIPTS = {"manifest.toml", "readme.md"}
+_NOT_TRANSCRIPTS = {"manifest.toml", "glossary.toml", "readme.md"}
 
 
 @dataclass(slots=True)
@@ -143,10 +145,17 @@ def expand_paths(
     return files, skipped
 
 
-def fingerprint(raw_text: str, meta: SourceMeta, chunk_tokens: int, overlap: int) -> str:
+def fingerprint(
+    raw_text: str,
+    meta: SourceMeta,
+    chunk_tokens: int,
+    overlap: int,
+    glossary: Glossary | None = None,
+) -> str:
     h = hashlib.sha256()
     h.update(raw_text.encode("utf-8"))
-    h.update(repr((PIPELINE_VERSION, chunk_tokens, overlap, meta)).encode())
+    h.update(repr((PIPELINE_VERSION, chunk_tokens, overlap, meta, meta.roles)).encode())
+    h.update(repr(sorted((glossary or {}).items())).encode())
     return h.hexdigest()
 
 
@@ -163,6 +172,9 @@ class Prepared:
 
 
 def source_context(meta: SourceMeta) -> str:
+    """ "No Priors with Emad Mostaque, Sarah Guo, Elad Gil", indexed with every chunk. Roles are
+    added per chunk (with_roles): in every chunk of a panel they outweigh "speaking: Daphne
+    Koller" in BM25."""
     names = [meta.cite_as] + [n for n in (meta.show,) if n and n != meta.cite_as]
     text = " / ".join(names)
     if meta.participants:
@@ -170,8 +182,38 @@ def source_context(meta: SourceMeta) -> str:
     return text
 
 
+def with_roles(chunk: Chunk, meta: SourceMeta) -> Chunk:
+    """The chunk, indexed also under the roles of the people speaking in it ("CEO of Cohere"),
+    or of everyone in the discussion when its file labels nobody."""
+    who = [s for s in chunk.speakers if s in meta.roles] or (
+        [] if chunk.speakers else [p for p in meta.participants if p in meta.roles]
+    )
+    if not who:
+        return chunk
+    return _with_suffix(chunk, " — roles: " + "; ".join(f"{p}: {meta.roles[p]}" for p in who))
+
+
+def with_terms(chunk: Chunk, glossary: Glossary) -> Chunk:
+    """The chunk, indexed also under the right spellings of the terms it mishears."""
+    found = right_spellings_in(chunk.text, glossary)
+    if not found:
+        return chunk
+    return _with_suffix(chunk, " — terms: " + ", ".join(found))
+
+
+def _with_suffix(chunk: Chunk, suffix: str) -> Chunk:
+    """Context added after chunking; the id changes with it, so the vector is re-made."""
+    digest = hashlib.sha1(f"{chunk.id}\x00{suffix}".encode()).hexdigest()[:16]
+    return replace(chunk, id=f"{chunk.source}#{digest}", context=chunk.context + suffix)
+
+
 def prepare_chunks(
-    path: Path, text: str, entry: SourceMeta, chunk_tokens: int, overlap: int
+    path: Path,
+    text: str,
+    entry: SourceMeta,
+    chunk_tokens: int,
+    overlap: int,
+    glossary: Glossary | None = None,
 ) -> tuple[SourceMeta, list[Chunk], str, list[str], ParseSummary]:
     parsed = parse_for(text, entry)
     meta = meta_for(path, {entry.file: entry}, parsed)
@@ -183,6 +225,8 @@ def prepare_chunks(
         overlap=overlap,
         context=source_context(meta),
     )
+    chunks = [with_roles(c, meta) for c in chunks] if meta.roles else chunks
+    chunks = [with_terms(c, glossary) for c in chunks] if glossary else chunks
     flagged = [
         replace(c, flags=(INSTRUCTION_LIKE,)) if instruction_like(c.text) else c for c in chunks
     ]
@@ -250,13 +294,14 @@ def _ingest_locked(
     report.orphans_removed = recover(store)
     files, report.skipped = expand_paths(paths, recursive=recursive)
     manifests: dict[Path, dict[str, SourceMeta]] = {}
+    glossaries: dict[Path, Glossary] = {}
     pending: list[Prepared] = []
     failed: list[FileResult] = []
     seen: dict[str, Path] = {}
     max_bytes = int(settings.max_file_mb * 1024 * 1024)
 
     for path in files:
-        result = _prepare_one(store, path, manifests, seen, max_bytes, rebuild=rebuild)
+        result = _prepare_one(store, path, manifests, glossaries, seen, max_bytes, rebuild=rebuild)
         if isinstance(result, Prepared):
             pending.append(result)
         elif rebuild and result.status == "failed":
@@ -274,6 +319,7 @@ def _ingest_locked(
         report.seconds = time.perf_counter() - started
         return report
 
+    save_people_and_glossary(store, [p.meta for p in pending], glossaries.values())
     progress.total(sum(len(p.chunks) for p in pending))
     if rebuild:
         _rebuild(store, pending, progress, done)
@@ -296,6 +342,7 @@ def _prepare_one(
     store: Store,
     path: Path,
     manifests: dict[Path, dict[str, SourceMeta]],
+    glossaries: dict[Path, Glossary],
     seen: dict[str, Path],
     max_bytes: int,
     *,
@@ -309,11 +356,13 @@ def _prepare_one(
         folder = path.resolve().parent
         if folder not in manifests:
             manifests[folder] = load_manifest(folder)
+            glossaries[folder] = load_glossary(folder)
+        glossary = glossaries[folder]
         entry = manifests[folder].get(path.name) or SourceMeta(file=path.name, title="")
         clash = _name_clash(store, path, entry.file, seen, rebuild=rebuild)
         if clash:
             return FileResult(str(path), entry.file, "failed", message=clash)
-        fp = fingerprint(text, entry, settings.chunk_tokens, settings.chunk_overlap)
+        fp = fingerprint(text, entry, settings.chunk_tokens, settings.chunk_overlap, glossary)
         existing = None if rebuild else store.catalog.source(entry.file)
         if existing and existing.file_hash == fp:
             ids = store.catalog.chunk_ids(entry.file)
@@ -325,7 +374,7 @@ def _prepare_one(
                 )
                 return result.add_summary(summarize(parse_for(text, entry)))
         meta, chunks, fmt, warnings, summary = prepare_chunks(
-            path, text, entry, settings.chunk_tokens, settings.chunk_overlap
+            path, text, entry, settings.chunk_tokens, settings.chunk_overlap, glossary
         )
     except IngestError as exc:
         message = str(exc) if str(exc).startswith(shown) else f"{shown}: {exc}"
@@ -405,6 +454,7 @@ def _commit_one(store: Store, item: Prepared, progress: Progress) -> FileResult:
                 message=f"{show_path(item.path)}: {exc}",
             )  # fmt: skip
         vectors.upsert(todo, embedded)
+    _warm_sentences(store, chunks)
     store.catalog.replace_source(_record(item), chunks)
     stale = old_ids - {c.id for c in chunks}
     if stale:
@@ -435,6 +485,7 @@ def _rebuild(
             [c.index_text for c in item.chunks], progress.advance
         )
         target.upsert(item.chunks, vectors)
+        _warm_sentences(store, item.chunks)
         catalog.replace_source(_record(item), item.chunks, sset=new)
         results.append(
             FileResult(
@@ -450,6 +501,40 @@ def _rebuild(
     _drop_retired(store)
     for result in results:
         done(result)
+
+
+def _warm_sentences(store: Store, chunks: Sequence[Chunk]) -> None:
+    """Embed the sentences the offline answerer will score (chunks widened as it reads them);
+    sentences already cached cost a lookup."""
+    texts: list[str] = []
+    for i, c in enumerate(chunks):
+        before = chunks[i - 1] if i > 0 else None
+        after = chunks[i + 1] if i + 1 < len(chunks) else None
+        texts.extend(sentence_texts(widen(c, before, after)))
+    store.sentences.embed(list(dict.fromkeys(texts)))
+
+
+def save_people_and_glossary(
+    store: Store, metas: Sequence[SourceMeta], glossaries: Iterable[Glossary]
+) -> None:
+    """Roles, aliases and the glossary, for the query side (bot/retrieve/people.py, expand.py).
+
+    Kept in the catalog's meta table, per source for people, so searching never reads the seeds
+    folder and a source ingested from another folder keeps its own manifest's facts."""
+    people = json.loads(store.catalog.get_meta("people") or "{}")
+    for meta in metas:
+        people[meta.file] = {
+            name: {
+                "role": meta.roles.get(name, ""),
+                "aliases": sorted(a for a, full in meta.name_map.items() if full == name),
+            }
+            for name in meta.participants
+        }
+    store.catalog.set_meta("people", json.dumps(people, sort_keys=True))
+    merged: dict[str, list[str]] = json.loads(store.catalog.get_meta("glossary") or "{}")
+    for glossary in glossaries:
+        merged.update({right: list(heard) for right, heard in glossary.items()})
+    store.catalog.set_meta("glossary", json.dumps(merged, sort_keys=True))
 
 
 def recover(store: Store) -> int:

@@ -13,6 +13,7 @@ from pathlib import Path
 from bot.index.catalog import Catalog
 from bot.index.embed import Embedder, make_embedder
 from bot.index.lock import writer_active
+from bot.index.sentences import SentenceVectors
 from bot.index.vectors import VectorStore
 from bot.settings import Settings
 
@@ -41,6 +42,8 @@ class Store:
         self.catalog = Catalog(self.data_dir / "catalog.sqlite3")
         self._vectors: VectorStore | None = None
         self._vlock = threading.Lock()
+        # Keyed by embedder and sentence text, so a rebuild with another model never reads them.
+        self.sentences = SentenceVectors(self.data_dir / "sentences.sqlite3", self.embedder)
         if not rebuild:
             self._check_embedder()
 
@@ -102,3 +105,4 @@ class Store:
 
     def close(self) -> None:
         self.catalog.close()
+        self.sentences.close()

@@ -3,7 +3,9 @@
 ASR misspells names ("Imad Mastak"), web pages use initials, notes never say which show they
 came from. ``seeds/manifest.toml`` records, per file name, the title, show, date, the correct
 spellings of the people in it and the aliases to map onto them, so answers cite real names; a
-``speakers`` table names the people behind a file's generic labels ("Speaker 1" = "Jane Doe").
+``speakers`` table names the people behind a file's generic labels ("Speaker 1" = "Jane Doe"),
+and ``roles`` says who each person is there ("host", "CEO of Cohere"), so questions that
+describe a person find them.
 A file with no entry still ingests: it gets a title from its header or its file name and keeps
 whatever speakers its own labels give.
 
@@ -28,6 +30,7 @@ MANIFEST_NAME = "manifest.toml"
 _KEYS = {
     *("title", "label", "show", "date", "participants", "default_speaker", "url", "aliases"),
     "speakers",
+    "roles",
 }
 _PARTIAL_DATE = re.compile(r"\d{4}(?:-\d{2})?")
 
@@ -50,6 +53,10 @@ class SourceMeta:
     def name_map(self) -> dict[str, str]:
         """Every label → full name correction the parser applies: aliases, then speakers."""
         return {**self.aliases, **self.speakers}
+
+    # full name → who they are here ("host", "CEO of Cohere"), so a question that describes a
+    # person ("the Cohere guy", "the host") reaches them; only facts the transcript itself gives
+    roles: dict[str, str] = field(default_factory=dict, hash=False)
 
     @property
     def cite_as(self) -> str:
@@ -136,6 +143,14 @@ def _entry(path: Path, name: str, entry: Any) -> SourceMeta:
         names.append(default)  # the one speaker of the file is a participant by definition
     aliases = _name_table(where, entry, "aliases", names, "spellings", "alias")
     speakers = _name_table(where, entry, "speakers", names, "speaker labels", "speaker label")
+    roles = entry.get("roles", {})
+    if not isinstance(roles, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in roles.items()
+    ):
+        raise IngestError(f"{where}: 'roles' must map full names to a short description")
+    for person in roles:
+        if person not in names:
+            raise IngestError(f"{where}: role given for {person!r}, who is not in participants")
     return SourceMeta(
         file=name,
         title=title,
@@ -147,6 +162,7 @@ def _entry(path: Path, name: str, entry: Any) -> SourceMeta:
         aliases=aliases,
         label=_str(where, entry, "label"),
         speakers=speakers,
+        roles={k: " ".join(v.split()) for k, v in roles.items()},
     )
 
 

@@ -6,6 +6,7 @@ similarities and BM25 scores live on unrelated scales.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -20,13 +21,17 @@ from bot.index.lexical import LexicalIndex
 from bot.index.store import Store
 from bot.index.vectors import speaker_key
 from bot.ingest.chunk_types import Chunk
+from bot.ingest.sentences import widen
+from bot.retrieve.expand import Expanded, Vocabulary, expand
 from bot.retrieve.hit import Hit
+from bot.retrieve.people import People
 
 log = logging.getLogger(__name__)
 
 Mode = Literal["hybrid", "dense", "lexical"]
 
 
+MAX_SHARED = 0.5  # share of a passage's span another, better-ranked passage may already cover
 _QUOTED = re.compile(r"[\"“”]([^\"“”]{8,})[\"“”]")
 
 
@@ -55,6 +60,9 @@ class Loaded:
     lexical: LexicalIndex
     speakers: dict[str, str]  # casefolded → display name
     sources: dict[str, str]  # file name → title
+    people: People
+    glossary: dict[str, list[str]]
+    vocabulary: Vocabulary
 
 
 class Retriever:
@@ -78,13 +86,17 @@ class Retriever:
                 for c in chunks:
                     for s in c.speakers:
                         speakers.setdefault(speaker_key(s), s)
+                catalog = self.store.catalog
                 self._loaded = Loaded(
                     generation=gen,
                     chunks=chunks,
                     row={c.id: i for i, c in enumerate(chunks)},
                     lexical=LexicalIndex([c.index_text for c in chunks]),
                     speakers=speakers,
-                    sources={r.source: r.title for r in self.store.catalog.sources()},
+                    sources={r.source: r.title for r in catalog.sources()},
+                    people=People(_json(catalog.get_meta("people")), speakers.values()),
+                    glossary=_json(catalog.get_meta("glossary")),
+                    vocabulary=Vocabulary({c.index_text for c in chunks}),
                 )
             return self._loaded
 
@@ -123,14 +135,32 @@ class Retriever:
         raise QueryError(f"no speaker matches {name!r}; speakers: {known}")
 
     def speakers_named_in(self, text: str) -> list[str]:
-        """Known speakers the text names by full, first or last name ("what does yann think")."""
-        words = set(re.findall(r"[\w'-]+", text.casefold()))
-        named = []
-        for key, name in self.state().speakers.items():
-            parts = [p for p in key.split() if len(p) > 2]
-            if key in text.casefold() or any(p in words for p in parts):
-                named.append(name)
-        return named
+        """Known speakers the text names (full, first or last name, alias, initials: "what does
+        yann think") or, naming nobody, describes by role ("the Cohere guy")."""
+        state = self.state()
+        return [p for p in state.people.about(text) if speaker_key(p) in state.speakers]
+
+    def widen(self, chunk: Chunk) -> Chunk:
+        """The chunk with its cut-off first and last sentences completed from its neighbours
+        (bot/ingest/sentences.py); a chunk not in the index is returned as it is."""
+        state = self.state()
+        i = state.row.get(chunk.id)
+        if i is None:
+            return chunk
+        before = state.chunks[i - 1] if i > 0 else None
+        after = state.chunks[i + 1] if i + 1 < len(state.chunks) else None
+        return widen(
+            chunk,
+            before if before is not None and before.source == chunk.source else None,
+            after if after is not None and after.source == chunk.source else None,
+        )
+
+    def expand(self, query: str) -> Expanded:
+        """The question as both rankers search it (bot/retrieve/expand.py)."""
+        state = self.state()
+        return expand(
+            query, vocabulary=state.vocabulary, glossary=state.glossary, people=state.people
+        )
 
     def check_query(self, query: str) -> str:
         q = " ".join(query.split())
@@ -161,8 +191,9 @@ class Retriever:
         depth = depth or max(4 * k, 30)
         dense: list[tuple[str, float]] = []
         lexical: list[tuple[str, float]] = []
+        expanded = self.expand(query)
         if mode in ("hybrid", "dense"):
-            vec = self.store.embedder.embed_query(query)
+            vec = self.store.embedder.embed_query(expanded.dense)
             dense = [
                 (m.id, m.similarity)
                 for m in self.store.vectors.query(vec, depth, source=source, speaker=speaker)
@@ -170,7 +201,10 @@ class Retriever:
             ]
         if mode in ("hybrid", "lexical"):
             mask = self._mask(state, source, speaker)
-            lexical = [(state.chunks[r].id, s) for r, s in state.lexical.query(query, depth, mask)]
+            lexical = [
+                (state.chunks[r].id, s)
+                for r, s in state.lexical.query(expanded.lexical, depth, mask)
+            ]
         return self._fuse(state, dense, lexical, k, phrases(query))
 
     def _mask(self, state: Loaded, source: str | None, speaker: str | None) -> np.ndarray | None:
@@ -209,7 +243,8 @@ class Retriever:
             text = squash(state.chunks[state.row[cid]].text)
             if any(p in text for p in quoted):
                 scores[cid] += 1.0
-        best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        best = distinct(state, ranked, k)
         return [
             Hit(
                 chunk=state.chunks[state.row[cid]],
@@ -220,3 +255,32 @@ class Retriever:
             )
             for cid, score in best
         ]
+
+
+def distinct(state: Loaded, ranked: Sequence[tuple[str, float]], k: int) -> list[tuple[str, float]]:
+    """The top ``k`` of ``ranked`` with no passage mostly repeating a better one: a chunk whose
+    file span lies more than half inside a chunk already taken (overlapping neighbours, a long
+    segment split in two) gives its slot to the next distinct passage."""
+    taken: list[tuple[str, int, int]] = []
+    out: list[tuple[str, float]] = []
+    for cid, score in ranked:
+        c = state.chunks[state.row[cid]]
+        a, b = c.char_start, c.char_end
+        size = max(1, b - a)
+        if any(
+            src == c.source and min(b, hi) - max(a, lo) > MAX_SHARED * size for src, lo, hi in taken
+        ):
+            continue
+        taken.append((c.source, a, b))
+        out.append((cid, score))
+        if len(out) >= k:
+            break
+    return out
+
+
+def _json(raw: str | None) -> dict:
+    try:
+        value = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.history import FileHistory
+from rich.console import Console
 from rich.live import Live
 from rich.markdown import Markdown
 from rich.text import Text
@@ -167,13 +168,16 @@ async def ask(session: Session, question: str) -> None:
         session.memory.add(KEY, question, answer.text)
 
 
-def render(answer: Answer) -> None:
-    out.print(Markdown(for_terminal(answer.text)))
+def render(answer: Answer, console: Console = out) -> None:
+    """The answer, every quote and footnote in full, wrapped to the terminal's width (the shared
+    console does not wrap, so that piped output keeps its lines; here a cut quote would hide the
+    evidence)."""
+    console.print(Markdown(for_terminal(answer.text)), soft_wrap=False)
     notes = footnotes(answer)
     if notes:
-        out.print()
+        console.print()
         for note in notes:
-            out.print(Text(for_terminal(note), style="cyan"))
+            console.print(Text(for_terminal(note), style="cyan"), soft_wrap=False)
     if answer.notice:
-        out.print(Text(for_terminal(answer.notice), style="dim"))
-    out.print()
+        console.print(Text(for_terminal(answer.notice), style="dim"), soft_wrap=False)
+    console.print()

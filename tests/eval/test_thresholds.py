@@ -1,4 +1,9 @@
-"""The quality bars CI enforces on the dev QA set (offline: local embeddings, no LLM)."""
+"""The quality floors CI enforces on questions the code was not tuned on (offline: local
+embeddings, no LLM): the dev set's test split and the blind set eval/test_qa.jsonl.
+
+Floors sit a little under the figures measured on 2026-11-30 (docs/retrieval.md,
+docs/answers.md), so a regression fails and noise does not. Nothing may be fitted on these files.
+"""
 
 from __future__ import annotations
 
@@ -15,28 +20,31 @@ from bot.index.store import Store
 from bot.retrieve.search import Retriever
 
 ROOT = Path(__file__).resolve().parents[2]
-DEV = ROOT / "eval" / "dev_qa.jsonl"
+# file → floors: hybrid recall@5, hybrid MRR, citation recall, grounded and right, refusal
+FLOORS = {
+    "dev_test.jsonl": (0.82, 0.64, 0.66, 0.47, 1.0),
+    "test_qa.jsonl": (0.77, 0.59, 0.64, 0.26, 0.76),
+}
 
 
-@pytest.fixture(scope="module")
-def qas():
-    return load_qa(DEV, ROOT / "seeds")
-
-
-def test_hybrid_recall_at_5_stays_above_085(seeded_settings, qas):
-    """Hybrid recall@5 ≥ 0.85 on the dev set, and hybrid beats each retriever alone."""
+@pytest.mark.parametrize("name", list(FLOORS))
+def test_hybrid_retrieval_floors(seeded_settings, name):
+    qas = load_qa(ROOT / "eval" / name, ROOT / "seeds")
+    recall, mrr = FLOORS[name][:2]
     store = Store(seeded_settings)
     try:
-        results = evaluate_retrieval(Retriever(store), qas, k=5)
+        hybrid = evaluate_retrieval(Retriever(store), qas, k=5)["hybrid"]
     finally:
         store.close()
-    assert results["hybrid"].recall >= 0.85, results["hybrid"].misses
-    assert results["hybrid"].recall >= max(results["dense"].recall, results["lexical"].recall)
+    assert hybrid.recall >= recall, (hybrid.recall, hybrid.misses)
+    assert hybrid.mrr >= mrr, hybrid.mrr
 
 
-def test_extractive_answers_meet_the_offline_bars(seeded_settings, qas):
-    """Extractive mode: evidence quoted for ≥ 70% of answerable questions, every unanswerable
-    question comes back not grounded, and every quote shown is verified."""
+@pytest.mark.parametrize("name", list(FLOORS))
+def test_extractive_answer_floors(seeded_settings, name):
+    """Evidence quoted, confident-and-right share, refusals; every quote shown is verified."""
+    qas = load_qa(ROOT / "eval" / name, ROOT / "seeds")
+    _, _, cite, right, refusal = FLOORS[name]
     engine = Engine(seeded_settings)
     assert engine.mode == "extractive"
 
@@ -47,7 +55,8 @@ def test_extractive_answers_meet_the_offline_bars(seeded_settings, qas):
             await engine.aclose()
 
     result = asyncio.run(run())
-    assert result.recall >= 0.70, result.misses
-    assert result.refusal_accuracy == 1.0, result.false_answers
+    assert result.recall >= cite, (result.recall, result.misses)
+    assert result.grounded_right_share >= right, result.grounded_right_share
+    assert result.refusal_accuracy >= refusal, result.false_answers
     assert result.precision == 1.0
     assert result.errors == 0
