@@ -44,6 +44,8 @@ class Store:
         self._vlock = threading.Lock()
         # Keyed by embedder and sentence text, so a rebuild with another model never reads them.
         self.sentences = SentenceVectors(self.data_dir / "sentences.sqlite3", self.embedder)
+        self._views = 0
+        self._retired: list[VectorStore] = []
         if not rebuild:
             self._check_embedder()
 
@@ -68,8 +70,35 @@ class Store:
         with self._vlock:
             if self._vectors is None or self._vectors.sset != live:
                 key = self.catalog.get_meta("embedder") or self.embedder.key
-                self._vectors = VectorStore(self.settings, key, live)
+                view = 0
+                if self._vectors is not None:  # a rebuild switched sets: open it fresh, as below
+                    self._retired.append(self._vectors)
+                    self._views += 1
+                    view = self._views
+                self._vectors = VectorStore(self.settings, key, live, view=view)
             return self._vectors
+
+    def refresh_vectors(self) -> None:
+        """Reopen the collection so this process sees vectors other processes committed.
+
+        A long-running reader (the bot, the REPL) calls this when the catalog generation moves:
+        an embedded Chroma client never sees vectors another process adds after it loaded a
+        collection, so without this, dense search would miss every passage ingested since the
+        bot started. The previous client is kept until the next refresh, as a query may still be
+        using it. With a Chroma server nothing is cached client-side and nothing is reopened.
+        """
+        if self.settings.chroma_host:
+            return
+        with self._vlock:
+            if self._vectors is None:
+                return
+            self._views += 1
+            key = self.catalog.get_meta("embedder") or self.embedder.key
+            fresh = VectorStore(self.settings, key, self.catalog.live_set, view=self._views)
+            while self._retired:
+                self._retired.pop().close()
+            self._retired.append(self._vectors)
+            self._vectors = fresh
 
     def vectors_for(self, sset: int) -> VectorStore:
         """A collection for a set that is being built (not live yet)."""
@@ -104,5 +133,8 @@ class Store:
             )
 
     def close(self) -> None:
+        for old in [*self._retired, *([self._vectors] if self._vectors else [])]:
+            old.close()
+        self._retired.clear()
         self.catalog.close()
         self.sentences.close()

@@ -66,7 +66,11 @@ def where_clause(source: str | None, speaker: str | None) -> dict[str, Any] | No
 
 
 class VectorStore:
-    def __init__(self, settings: Settings, embedder_key: str, sset: int = 0) -> None:
+    def __init__(
+        self, settings: Settings, embedder_key: str, sset: int = 0, *, view: int = 0
+    ) -> None:
+        """``view`` > 0 opens the embedded store through a client of its own (see
+        :meth:`bot.index.store.Store.refresh_vectors`); 0 shares the process-wide client."""
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
@@ -84,7 +88,13 @@ class VectorStore:
                 path = Path(settings.data_dir) / "chroma"
                 self.where = f"embedded Chroma at {path}"
                 path.mkdir(parents=True, exist_ok=True)
-                self._client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+                # Chroma keeps one client per path string per process, and that client's index
+                # never sees vectors other processes add later; "<path>/./…" is the same folder
+                # under a new name, so a fresh client that loads what is on disk now.
+                self.identity = str(path) + "/." * view
+                self._client = chromadb.PersistentClient(
+                    path=self.identity, settings=chroma_settings
+                )
             self.name = set_collection_name(embedder_key, sset)
             self.sset = sset
             self._col = self._client.get_or_create_collection(
@@ -97,6 +107,20 @@ class VectorStore:
                 f"cannot open {self._describe(settings)}: {_short(exc)}"
             ) from None
         self._max_batch = max(1, min(self._call(self._client.get_max_batch_size), 2000))
+
+    def close(self) -> None:
+        """Stop a private client (``view`` > 0); the shared one lives as long as the process."""
+        identity = getattr(self, "identity", None)
+        if identity is None or not identity.endswith("/."):
+            return
+        try:
+            from chromadb.api.shared_system_client import SharedSystemClient
+
+            system = SharedSystemClient._identifier_to_system.pop(identity, None)
+            if system is not None:
+                system.stop()
+        except Exception:  # best effort: a leaked client only costs memory
+            log.debug("could not stop a Chroma client", exc_info=True)
 
     def _call(self, fn: Callable[..., T], *args: Any, **kw: Any) -> T:
         try:

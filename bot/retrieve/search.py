@@ -81,6 +81,8 @@ class Retriever:
             return loaded
         with self._lock:
             if self._loaded is None or self._loaded.generation != gen:
+                if self._loaded is not None:  # another process may have added vectors
+                    self.store.refresh_vectors()
                 chunks = list(self.store.catalog.iter_chunks())
                 speakers: dict[str, str] = {}
                 for c in chunks:
