@@ -22,11 +22,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def run(sizes: list[int], overlaps: list[int], qa: str, k: int) -> list[dict]:
     rows = []
-    models = Path(tempfile.mkdtemp(prefix="panelist-models-"))
     for size in sizes:
         for overlap in overlaps:
             with tempfile.TemporaryDirectory(prefix="panelist-sweep-") as data:
-                (Path(data) / "models").symlink_to(models, target_is_directory=True)
                 env = dict(
                     os.environ, PANELIST_CHUNK_TOKENS=str(size), PANELIST_CHUNK_OVERLAP=str(overlap)
                 )

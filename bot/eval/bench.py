@@ -157,7 +157,6 @@ def bench(
     settings: Settings, scale: int, qa_file: Path, keep: Path | None = None
 ) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="panelist-bench-", dir=keep))
-    models = Path(settings.data_dir) / "models"  # reuse the one-time ONNX export
     results: dict[str, Any] = {
         "machine": {
             "cpus": os.cpu_count(),
@@ -177,8 +176,6 @@ def bench(
     for name, corpus in corpora.items():
         data = work / f"data-{name}"
         data.mkdir()
-        if models.exists():
-            (data / "models").symlink_to(models.resolve(), target_is_directory=True)
         env = dict(os.environ, PANELIST_DATA_DIR=str(data), PANELIST_ENV_FILE="")
         proc = subprocess.run(
             [sys.executable, "-m", "bot.eval.bench", str(corpus), str(qa_file)],

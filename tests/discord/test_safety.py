@@ -30,9 +30,7 @@ _SENDS = ("webhook.original.edit", "webhook.followup", "message.create", "messag
 
 
 @pytest.fixture(scope="module")
-def town_hall_dir(
-    seeded_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Path]:
+def town_hall_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A store holding one transcript whose text pings @everyone and a user."""
     from bot.index.ingest import ingest
     from bot.index.store import Store
@@ -44,7 +42,6 @@ def town_hall_dir(
     (root / "seeds" / "manifest.toml").write_text(MANIFEST, encoding="utf-8")
     data = root / "data"
     data.mkdir()
-    (data / "models").symlink_to(seeded_data_dir / "models")  # reuse the exported ONNX model
     store = Store(load_settings(data_dir=data, seeds_dir=root / "seeds"))
     try:
         assert not ingest(store, [root / "seeds"]).failed

@@ -114,9 +114,7 @@ class Terminal:
 def repl_data_dir(seeded_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the seeded store, because the REPL writes its input history into the data dir."""
     data = tmp_path_factory.mktemp("repl") / "data"
-    shutil.copytree(seeded_data_dir, data, ignore=shutil.ignore_patterns("models"))
-    if (seeded_data_dir / "models").exists():
-        (data / "models").symlink_to(seeded_data_dir / "models")
+    shutil.copytree(seeded_data_dir, data)
     return data
 
 
