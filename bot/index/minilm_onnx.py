@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-GRAPH_VERSION = 1  # bump when the graph below changes, so cached files are rebuilt
 OPSET = 17  # LayerNormalization is a standard op from 17
 NAME = "all-MiniLM-L6-v2"
 
@@ -220,9 +219,10 @@ def default_cache_dir() -> Path:
 
 
 def cache_path(model_dir: Path, cache_dir: Path) -> Path:
-    """Where the graph for these exact weights and this builder lives: a content hash in the name,
-    so a changed wheel or builder gets a new file instead of a stale one."""
-    digest = hashlib.sha256(f"graph-v{GRAPH_VERSION}-opset{OPSET}".encode())
+    """Where the graph for these exact weights and this builder lives: a hash of both in the name
+    (this module's source included), so a changed wheel or builder gets a new file, never a stale
+    one."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
     for name in ("config.json", "1_Pooling/config.json", "model.safetensors"):
         with (model_dir / name).open("rb") as fh:
             digest.update(hashlib.file_digest(fh, "sha256").digest())

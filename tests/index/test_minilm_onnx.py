@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.index.embed import EmbeddingError, LocalEmbedder
 from bot.index.minilm_onnx import ModelFormatError, build_model, cache_path
@@ -58,6 +60,22 @@ def test_padding_in_a_batch_does_not_change_a_vector(embedder: LocalEmbedder) ->
     together = embedder.embed_documents([short, long, "?"])
     alone = np.stack([embedder.embed_query(t) for t in (short, long, "?")])
     assert cosines(together, alone).min() >= 0.99999
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.text(max_size=1500), min_size=1, max_size=4), st.text(max_size=40))
+def test_any_text_gives_a_unit_vector_independent_of_its_batch(
+    embedder: LocalEmbedder, texts: list[str], other: str
+) -> None:
+    """Arbitrary Unicode (control characters, lone combining marks, huge words) embeds to a finite
+    unit vector, and the same one whatever else shares its batch."""
+    batch = embedder.embed_documents([*texts, other])
+    assert np.isfinite(batch).all()
+    assert np.allclose(np.linalg.norm(batch, axis=1), 1.0, atol=1e-5)
+    alone = embedder.embed_documents(texts)
+    assert cosines(batch[: len(texts)], alone).min() >= 0.99999
 
 
 @pytest.mark.slow
