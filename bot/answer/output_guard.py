@@ -17,7 +17,6 @@ the second lock, not the only one.
 from __future__ import annotations
 
 import re
-import secrets
 import unicodedata
 from collections import deque
 from collections.abc import Iterable
@@ -25,6 +24,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
 from bot.answer.input_guard import strip_invisible
+from bot.guard.canary import CanaryKeys, b64_compact, make_canary
 from bot.guard.reply import neutralise_marks
 from bot.guard.unicode import strip_escapes
 
@@ -41,17 +41,21 @@ _ID_MENTION_RE = re.compile(r"<(@[!&]?|#)(\d+)>")
 _WORD_RE = re.compile(r"[^\W_]+")
 
 
-def make_canary() -> str:
-    """Random per request, so a leak proves the prompt itself was copied, not guessed."""
-    return "cnry-" + secrets.token_hex(8)
-
-
 def _trim_url(raw: str) -> str:
-    """Drop punctuation that ends the sentence rather than the URL; keep balanced parentheses."""
-    url = raw
-    while url and (url[-1] in _TRAILING or (url[-1] == ")" and url.count("(") < url.count(")"))):
-        url = url[:-1]
-    return url
+    """Drop punctuation that ends the sentence rather than the URL; keep balanced parentheses.
+
+    One pass from the end with running counts (recounting per character was quadratic on a URL
+    followed by thousands of ")")."""
+    opened, closed = raw.count("("), raw.count(")")
+    end = len(raw)
+    while end:
+        ch = raw[end - 1]
+        if ch in _TRAILING or (ch == ")" and opened < closed):
+            closed -= ch == ")"
+            end -= 1
+            continue
+        break
+    return raw[:end]
 
 
 def urls_in(text: str) -> set[str]:
@@ -76,11 +80,6 @@ def _url_key(url: str) -> str:
 def _words(text: str) -> list[str]:
     """Words only, so markdown, punctuation, case or fullwidth letters cannot hide a copied run."""
     return _WORD_RE.findall(unicodedata.normalize("NFKC", strip_invisible(text)).casefold())
-
-
-def _compact(text: str) -> str:
-    """Letters and digits only: catches a canary spelled out with spaces or dashes."""
-    return "".join(_words(text))
 
 
 def _ngrams(words: list[str], n: int) -> set[tuple[str, ...]]:
@@ -118,11 +117,10 @@ class OutputGuard:
         for text in quotable_texts:
             quotable |= _ngrams(_words(text), min_leak_words)
         self._prompt_ngrams = _ngrams(_words(system_prompt), min_leak_words) - quotable
-        compact = _compact(canary)
-        self._canary_keys = {k for k in (compact, *re.findall(r"[0-9a-f]{12,}", compact)) if k}
+        self._canary = CanaryKeys.of(canary)
         self._holdback_chars = 2 * len(canary) + 2
         self._refused = False
-        self._scanner = _LeakScanner(self._n, self._prompt_ngrams, self._canary_keys)
+        self._scanner = _LeakScanner(self._n, self._prompt_ngrams, self._canary)
 
     @classmethod
     def for_request(
@@ -189,8 +187,7 @@ class OutputGuard:
 
     def _leaks(self, text: str) -> list[str]:
         reasons = []
-        compact = _compact(text)
-        if any(key in compact for key in self._canary_keys):
+        if self._canary.found_in(text):
             reasons.append("canary")
         if self._prompt_ngrams and not _ngrams(_words(text), self._n).isdisjoint(
             self._prompt_ngrams
@@ -272,14 +269,17 @@ class _LeakScanner:
 
     _MAX_PENDING = 512
 
-    def __init__(self, n: int, prompt_ngrams: set[tuple[str, ...]], keys: set[str]) -> None:
+    def __init__(self, n: int, prompt_ngrams: set[tuple[str, ...]], canary: CanaryKeys) -> None:
         self._n = n
         self._ngrams = prompt_ngrams
-        self._keys = keys
-        self._keep = max((len(k) for k in keys), default=1) - 1
+        self._keys = canary.plain
+        self._b64_keys = canary.b64
+        self._keep = max((len(k) for k in self._keys), default=1) - 1
+        self._b64_keep = max((len(k) for k in self._b64_keys), default=1) - 1
         self._pending = ""
         self._words: deque[str] = deque(maxlen=max(n - 1, 1))
         self._compact = ""
+        self._b64 = ""
 
     def feed(self, delta: str) -> bool:
         self._pending += delta
@@ -294,6 +294,11 @@ class _LeakScanner:
         if any(key in compact for key in self._keys):
             return True
         self._compact = compact[-self._keep :] if self._keep else ""
+        if self._b64_keys:  # base64 is case-sensitive: its own compact form and carried tail
+            coded = self._b64 + b64_compact(text)
+            if any(key in coded for key in self._b64_keys):
+                return True
+            self._b64 = coded[-self._b64_keep :]
         if self._ngrams:
             window = [*self._words, *words]
             n = self._n
@@ -306,3 +311,6 @@ class _LeakScanner:
 def _escape_id_mention(m: re.Match[str]) -> str:
     kind = m.group(1).replace("@", "＠").replace("#", "＃")
     return f"<{kind}{m.group(2)}>"
+
+
+__all__ = ["LINK_REMOVED", "GuardResult", "OutputGuard", "make_canary", "urls_in"]

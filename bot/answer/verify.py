@@ -14,6 +14,7 @@ module exists to catch.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
@@ -256,8 +257,11 @@ def extract_quotes(answer_text: str) -> list[QuoteRef]:
         unclosed = _inline_ref(answer_text, open_at, end, closed=False)
         if unclosed:
             refs.append(unclosed)
+    spans.sort()
+    ends = list(itertools.accumulate((b for _, b in spans), max))  # running max: bisectable
     for m in _BLOCK_LINE.finditer(answer_text):
-        if any(a < m.end() and b > m.start() for a, b in spans):
+        k = bisect.bisect_left(spans, (m.end(), -1))  # spans starting before the block ends
+        if k and ends[k - 1] > m.start():
             continue  # quotation marks inside the block (or around it) already mark the words
         ref = _block_ref(answer_text, m.start(), m.end())
         if ref:
@@ -314,7 +318,10 @@ _NEGATION = frozenset(
     }
 )
 _GAP_WORD = re.compile(r"[a-z']+")
-_MAX_TRIES = 64  # occurrences of one fragment tried per excerpt: bounded work per quote
+_MAX_TRIES = 64
+# A reply is a few quotes; one with hundreds is an attack on our time, and each quote's rewrite
+# reads its sentence. Past this many, the reply is cut: the work stays linear in its length.
+MAX_QUOTES = 64  # occurrences of one fragment tried per excerpt: bounded work per quote
 
 
 def _core(norm_quote: str) -> str:
@@ -543,6 +550,8 @@ class _Names:
 
 
 _CLAUSE_STOP = re.compile(r"[.!?\n]")
+_SENTENCE_STOP = re.compile(r"[.!?](?=\s)")
+_NAME_REACH = 300  # how far before a quote its speaker's name may stand
 
 
 def _claimed(
@@ -555,11 +564,12 @@ def _claimed(
         found = names.first_in(text, *ref.attribution)
         if found:
             return found
-    line_start = text.rfind("\n", 0, ref.start) + 1
+    floor = max(prev_end, ref.start - _NAME_REACH)
+    line_start = text.rfind("\n", floor, ref.start) + 1 or floor
     sentence_start = max(
-        (m.end() for m in re.finditer(r"[.!?](?=\s)", text[line_start : ref.start])), default=0
+        (m.end() for m in _SENTENCE_STOP.finditer(text, line_start, ref.start)), default=line_start
     )
-    before = names.last_in(text, max(prev_end, line_start + sentence_start), ref.start)
+    before = names.last_in(text, sentence_start, ref.start)
     if before:
         return before
     stop = _CLAUSE_STOP.search(text, ref.end, min(next_start, ref.end + 80))
@@ -586,6 +596,9 @@ def verify_quotes(
     refs = extract_quotes(answer_text)
     checks: list[QuoteCheck] = []
     for k, ref in enumerate(refs):
+        if k >= MAX_QUOTES:  # not checked at all: apply_checks cuts the reply before it
+            checks.append(_unverified(ref))
+            continue
         quote_norm = _normalize(ref.text)[0]
         prev_end = refs[k - 1].end if k else 0
         next_start = refs[k + 1].start if k + 1 < len(refs) else len(answer_text)
@@ -636,7 +649,11 @@ def apply_checks(
     """
     quote_spans = [(c.ref.start, c.ref.end) for c in checks]
     edits: list[_Edit] = []
-    for check in checks:
+    if len(checks) > MAX_QUOTES:  # a reply made of quotations: cut it at the first one too many
+        cut = checks[MAX_QUOTES].ref.start
+        edits.append(_Edit(cut, len(answer_text), "[…]"))
+        checks = checks[:MAX_QUOTES]
+    for k, check in enumerate(checks):
         ref = check.ref
         if check.verified and check.misnamed and check.speaker:
             edits.append(_Edit(*check.misnamed, check.speaker))  # the name of who really said it
@@ -654,7 +671,8 @@ def apply_checks(
         elif ref.kind == "block":
             edits.append(_block_removal(answer_text, ref))
         else:
-            others = [s for s in quote_spans if s != (ref.start, ref.end)]
+            # quotes do not overlap, so only the neighbours can share the clause
+            others = quote_spans[max(0, k - 1) : k] + quote_spans[k + 1 : k + 2]
             edits.append(_removal(answer_text, ref, others))
 
     text = answer_text
