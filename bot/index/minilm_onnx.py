@@ -212,10 +212,17 @@ def build_model(model_dir: Path) -> onnx.ModelProto:
     return model
 
 
-def default_cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/panelist`` (``~/.cache/panelist`` when unset)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "panelist"
+def default_cache_dir() -> Path | None:
+    """``$XDG_CACHE_HOME/panelist`` (a relative value is ignored, as the XDG spec says), else
+    ``~/.cache/panelist``; None for a user with no home directory (a container run under an
+    arbitrary uid), who gets the graph built in memory on each start."""
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    if os.path.isabs(xdg):
+        return Path(xdg) / "panelist"
+    try:
+        return Path.home() / ".cache" / "panelist"
+    except RuntimeError:
+        return None
 
 
 def cache_path(model_dir: Path, cache_dir: Path) -> Path:
@@ -244,7 +251,7 @@ def write_atomic(target: Path, data: bytes) -> None:
         raise
 
 
-def inference_session(model_dir: Path, cache_dir: Path, threads: int) -> Any:
+def inference_session(model_dir: Path, cache_dir: Path | None, threads: int) -> Any:
     """An ONNX Runtime session for the graph: the cached file, else a fresh build (cached when the
     folder is writable). A damaged cache file is rebuilt rather than trusted."""
     import onnxruntime as ort
@@ -253,8 +260,8 @@ def inference_session(model_dir: Path, cache_dir: Path, threads: int) -> Any:
     opts.intra_op_num_threads = threads
     opts.log_severity_level = 3
     providers = ["CPUExecutionProvider"]
-    path = cache_path(model_dir, cache_dir)
-    if path.exists():
+    path = cache_path(model_dir, cache_dir) if cache_dir is not None else None
+    if path is not None and path.exists():
         try:
             return ort.InferenceSession(str(path), opts, providers=providers)
         except Exception as exc:  # ONNX Runtime raises its own types for a truncated/garbled file
@@ -263,7 +270,8 @@ def inference_session(model_dir: Path, cache_dir: Path, threads: int) -> Any:
             )
     data = build_model(model_dir).SerializeToString()
     try:
-        write_atomic(path, data)
+        if path is not None:
+            write_atomic(path, data)
     except OSError as exc:
         log.info("cannot cache the model graph in %s (%s); it is rebuilt on each start", path, exc)
     return ort.InferenceSession(data, opts, providers=providers)

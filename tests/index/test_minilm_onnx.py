@@ -166,6 +166,19 @@ def test_unwritable_cache_still_embeds(tmp_path: Path) -> None:
     assert float(vec @ REF["torch_export"][3]) >= MIN_COSINE
 
 
+def test_relative_xdg_cache_home_is_ignored(tmp_path: Path) -> None:
+    """A relative XDG_CACHE_HOME (invalid per the XDG spec) must not scatter 90 MB graphs into
+    whatever folder panelist happens to run from."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": "relative-cache"}
+    code = "from bot.index.embed import LocalEmbedder; LocalEmbedder().embed_query('hello')"
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize(
     ("file", "change"),
     [
