@@ -64,6 +64,15 @@ class GatewaySession:
     def has(self, intent: int) -> bool:
         return bool(self.intents & intent)
 
+    def serves(self, guild_id: int | None) -> bool:
+        """Discord sends a guild's events to one shard, and DMs to shard 0."""
+        if not self.shard:
+            return True
+        shard_id, count = int(self.shard[0]), max(1, int(self.shard[1]))
+        if guild_id is None:
+            return shard_id == 0
+        return (guild_id >> 22) % count == shard_id
+
 
 class GatewayMixin:
     """Mixed into ``FakeDiscord``; see the module docstring."""
@@ -118,14 +127,18 @@ class GatewayMixin:
             if intents & bit and not getattr(self.config, attr):
                 await conn.ws.close(code=4014, message=b"Disallowed intent(s).")
                 return None
+        shard = data.get("shard")
+        if shard is not None and not (len(shard) == 2 and 0 <= int(shard[0]) < int(shard[1])):
+            await conn.ws.close(code=4010, message=b"Invalid shard.")
+            return None
         session = GatewaySession(
-            session_id=uuid.uuid4().hex, intents=int(intents), shard=data.get("shard"), conn=conn
+            session_id=uuid.uuid4().hex, intents=int(intents), shard=shard, conn=conn
         )
         self.sessions[session.session_id] = session
         ready = {
             "v": API_VERSION,
             "user": {**self.bot_user.payload(), "verified": True, "mfa_enabled": False, "flags": 0},
-            "guilds": [{"id": str(g.id), "unavailable": True} for g in self._guilds.values()],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in self._guilds_of(session)],
             "session_id": session.session_id,
             "session_type": "normal",
             "resume_gateway_url": self.gateway_url,
@@ -141,7 +154,7 @@ class GatewayMixin:
         if session.shard is not None:
             ready["shard"] = session.shard
         await self._send_dispatch(session, "READY", ready)
-        for guild in self._guilds.values():
+        for guild in self._guilds_of(session):
             await self._send_dispatch(
                 session, "GUILD_CREATE", self._guild_create_payload(guild, session)
             )
@@ -220,8 +233,11 @@ class GatewayMixin:
         """Send a DISPATCH to every identified session subscribed to ``intent``; returns count."""
         self.dispatched.append((event, data))
         delivered = 0
+        guild_id = data.get("guild_id") or (data.get("id") if event.startswith("GUILD_") else None)
         for session in list(self.sessions.values()):
             if intent is not None and not session.has(intent):
+                continue
+            if not session.serves(int(guild_id) if guild_id else None):
                 continue
             payload = transform(session, data) if transform else data
             await self._send_dispatch(session, event, payload)
@@ -308,4 +324,12 @@ class GatewayMixin:
 
     async def _get_gateway_bot(self, act: Action, p: dict[str, str], body: Any) -> tuple[int, Any]:
         limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
-        return 200, {"url": self.gateway_url, "shards": 1, "session_start_limit": limit}
+        shards = self.config.shards
+        return 200, {"url": self.gateway_url, "shards": shards, "session_start_limit": limit}
+
+    def _guilds_of(self, session: GatewaySession) -> list[FakeGuild]:
+        return [g for g in self._guilds.values() if session.serves(g.id)]
+
+    def shard_of(self, guild_id: int) -> int:
+        """The shard Discord routes a guild to: ``(guild_id >> 22) % num_shards``."""
+        return (guild_id >> 22) % max(1, self.config.shards)

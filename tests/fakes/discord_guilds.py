@@ -20,6 +20,7 @@ from tests.fakes.discord_models import (
     Perm,
     iso,
 )
+from tests.fakes.discord_permissions import base_permissions, channel_permissions
 from tests.fakes.discord_rules import (
     UNKNOWN_CHANNEL,
     DiscordError,
@@ -75,9 +76,36 @@ class GuildsMixin:
     def _everyone_role(self, guild: FakeGuild) -> FakeRole:
         return FakeRole(guild.id, "@everyone", permissions=guild.everyone_permissions, position=0)
 
-    def _bot_perms(self, guild: FakeGuild) -> int:
+    def _bot_role_perms(self, guild: FakeGuild) -> int:
         extra = Perm.MENTION_EVERYONE if self.config.bot_can_mention_everyone else 0
-        return guild.everyone_permissions | extra
+        return guild.bot_permissions | extra
+
+    def _bot_perms(self, guild: FakeGuild) -> int:
+        """The bot's guild-wide permissions (@everyone plus its managed role)."""
+        return base_permissions(guild.everyone_permissions, [self._bot_role_perms(guild)])
+
+    def bot_role_id(self, guild_id: int | None = None) -> int:
+        """The id of the bot's managed role in a guild (what ``<@&id>`` mentions)."""
+        return self._bot_role_ids[self.guild(guild_id).id]
+
+    def permissions_in(self, channel: FakeChannel, user_id: int) -> int:
+        """What ``user_id`` may do in ``channel`` (a thread: its parent's overwrites)."""
+        if channel.guild_id is None:
+            return Perm.VIEW_CHANNEL | Perm.SEND_MESSAGES | Perm.READ_MESSAGE_HISTORY
+        guild = self._guilds[channel.guild_id]
+        parent = self._channels.get(channel.parent_id) if channel.parent_id else None
+        holder = parent if parent is not None else channel
+        if user_id == self.bot_user.id:
+            role_ids = [self._bot_role_ids[guild.id]]
+        else:
+            role_ids = guild.member_roles.get(user_id, [])
+        return channel_permissions(
+            self._member_perms(guild, user_id),
+            holder.all_overwrites(self.bot_user.id),
+            guild_id=guild.id,
+            role_ids=role_ids,
+            member_id=user_id,
+        )
 
     def _roles_of(self, guild: FakeGuild) -> dict[int, FakeRole]:
         roles = {r.id: r for r in guild.roles}
@@ -85,7 +113,8 @@ class GuildsMixin:
         bot_role = FakeRole(
             self._bot_role_ids[guild.id],
             self.bot_user.username,
-            self._bot_perms(guild),
+            self._bot_role_perms(guild),
+            mentionable=True,  # the @ picker offers it, so users do mention it
             managed=True,
         )
         roles[bot_role.id] = bot_role
@@ -94,14 +123,11 @@ class GuildsMixin:
     def _member_perms(self, guild: FakeGuild, user_id: int) -> int:
         if user_id == self.bot_user.id:
             return self._bot_perms(guild)
-        if user_id == guild.owner_id:
-            return (1 << 50) - 1
-        perms = guild.everyone_permissions
-        for rid in guild.member_roles.get(user_id, []):
-            role = next((r for r in guild.roles if r.id == rid), None)
-            if role is not None:
-                perms |= role.permissions
-        return perms
+        roles = {r.id: r.permissions for r in guild.roles}
+        granted = [roles[r] for r in guild.member_roles.get(user_id, []) if r in roles]
+        return base_permissions(
+            guild.everyone_permissions, granted, owner=user_id == guild.owner_id
+        )
 
     async def _get_me(self, act: Action, p: dict[str, str], body: Any) -> tuple[int, Any]:
         me = {**self.bot_user.payload(), "verified": True, "mfa_enabled": False, "flags": 0}
@@ -119,6 +145,7 @@ class GuildsMixin:
             raise form_error(["recipient_id"], "BASE_TYPE_REQUIRED", "This field is required")
         if int(rid) == self.bot_user.id:
             raise DiscordError(400, 50007, "Cannot send messages to this user")
+        # Opening the channel works even when the user's DMs are closed; sending then fails.
         return 200, self.dm_channel_for(int(rid)).payload(self.bot_user.id)
 
     def _guild_or_404(self, guild_id: str) -> FakeGuild:

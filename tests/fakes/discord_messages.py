@@ -22,6 +22,7 @@ from tests.fakes.discord_models import (
     FakeUser,
     Intent,
     MessageFlag,
+    Perm,
     Pings,
     iso,
 )
@@ -82,6 +83,11 @@ class MessagesMixin:
             raise KeyError(f"unknown channel {channel_id}")
         user = self.user(author)
         guild = self._guilds.get(channel.guild_id) if channel.guild_id is not None else None
+        if channel.is_thread:
+            self._check_archive(channel)
+            if channel.locked:
+                raise PermissionError(f"thread {channel.id} is locked: {user.username} cannot post")
+            await self._unarchive_for_send(channel)
         ref_msg = self._resolve_message(reference) if reference is not None else None
         pings = compute_pings(
             content,
@@ -138,6 +144,7 @@ class MessagesMixin:
         self._channel_messages.setdefault(channel.id, []).append(msg.id)
         if not msg.ephemeral:
             channel.last_message_id = msg.id
+            channel.last_activity = self.now()
             if channel.is_thread:
                 channel.message_count += 1
 
@@ -174,12 +181,61 @@ class MessagesMixin:
             raise not_found(*UNKNOWN_MESSAGE)
         return msg
 
-    def _require_send(self, channel: FakeChannel) -> None:
-        parent = self._channels.get(channel.parent_id) if channel.parent_id else None
-        if not channel.bot_can_send or (parent is not None and not parent.bot_can_send):
-            raise DiscordError(403, 50013, "Missing Permissions")
+    def _require_send(self, channel: FakeChannel, *, reply: bool = False) -> None:
+        """Discord's checks before the bot posts in ``channel`` (a reply needs message history)."""
         if channel.type not in ChannelType.TEXT_LIKE:
             raise DiscordError(400, 50008, "Cannot send messages in a non-text channel")
+        if channel.is_dm:
+            assert channel.recipient is not None
+            if channel.recipient.id in self.closed_dms:
+                raise DiscordError(403, 50007, "Cannot send messages to this user")
+            return
+        perms = self.permissions_in(channel, self.bot_user.id)
+        if not perms & Perm.VIEW_CHANNEL:
+            raise DiscordError(403, 50001, "Missing Access")
+        needed = Perm.SEND_MESSAGES_IN_THREADS if channel.is_thread else Perm.SEND_MESSAGES
+        if not perms & needed:
+            raise DiscordError(403, 50013, "Missing Permissions")
+        if reply and not perms & Perm.READ_MESSAGE_HISTORY:
+            raise DiscordError(
+                403, 160002, "Cannot reply without permission to read message history"
+            )
+        if channel.is_thread:
+            self._check_archive(channel)
+            if channel.locked and not perms & Perm.MANAGE_THREADS:
+                raise DiscordError(403, 160005, "Thread is locked")
+
+    def _check_archive(self, thread: FakeChannel) -> None:
+        """Archive a thread whose auto-archive time has passed since its last message."""
+        idle = self.now() - (thread.last_activity or thread.created_at)
+        if not thread.archived and idle > thread.auto_archive_duration * 60:
+            thread.archived = True
+
+    def _require_unarchived(self, channel: FakeChannel) -> None:
+        """Edits and deletes in an archived thread fail; only a new message unarchives it."""
+        if channel.is_thread:
+            self._check_archive(channel)
+            if channel.archived:
+                raise DiscordError(
+                    400, 50083, "Operation cannot be performed on an archived thread."
+                )
+
+    async def _unarchive_for_send(self, channel: FakeChannel) -> None:
+        if channel.is_thread and channel.archived and not channel.locked:
+            channel.archived = False
+            await self.dispatch(
+                "THREAD_UPDATE", channel.payload(self.bot_user.id), intent=Intent.GUILDS
+            )
+
+    async def archive_thread(self, thread_id: int, *, locked: bool = False) -> None:
+        """A moderator (or the auto-archive timer) archives, and maybe locks, a thread."""
+        thread = self._channels[thread_id]
+        thread.archived, thread.locked = True, locked
+        await self.dispatch("THREAD_UPDATE", thread.payload(self.bot_user.id), intent=Intent.GUILDS)
+
+    def close_dms(self, user: FakeUser | int | str) -> None:
+        """``user`` turns off DMs from server members: the bot's DMs get 403/50007."""
+        self.closed_dms.add(self.user(user).id)
 
     async def _list_messages(self, act: Action, p: dict[str, str], body: Any) -> tuple[int, Any]:
         channel = self._channel_or_404(p["channel_id"])
@@ -302,8 +358,9 @@ class MessagesMixin:
 
     async def _create_message(self, act: Action, p: dict[str, str], body: Any) -> tuple[int, Any]:
         channel = self._channel_or_404(p["channel_id"])
-        self._require_send(channel)
         body = body or {}
+        self._require_send(channel, reply=bool(body.get("message_reference") or {}))
+        await self._unarchive_for_send(channel)
         validate_message_body(
             body,
             prefix=[],
@@ -334,16 +391,20 @@ class MessagesMixin:
         return 200, msg.payload(self)
 
     async def _edit_message(self, act: Action, p: dict[str, str], body: Any) -> tuple[int, Any]:
-        msg = self._message_or_404(self._channel_or_404(p["channel_id"]), p["message_id"])
+        channel = self._channel_or_404(p["channel_id"])
+        msg = self._message_or_404(channel, p["message_id"])
         if msg.author.id != self.bot_user.id:
             raise DiscordError(403, 50005, "Cannot edit a message authored by another user")
+        self._require_unarchived(channel)
         self._apply_edit(msg, body or {}, act.files)
         act.message = msg.snapshot()
         await self._publish_message("MESSAGE_UPDATE", msg)
         return 200, msg.payload(self)
 
     async def _delete_message(self, act: Action, p: dict[str, str], body: Any) -> tuple[int, Any]:
-        msg = self._message_or_404(self._channel_or_404(p["channel_id"]), p["message_id"])
+        channel = self._channel_or_404(p["channel_id"])
+        msg = self._message_or_404(channel, p["message_id"])
+        self._require_unarchived(channel)
         await self._delete(msg)
         act.message = msg.snapshot()
         return 204, None
@@ -393,6 +454,7 @@ class MessagesMixin:
             owner_id=self.bot_user.id,
             auto_archive_duration=int(body.get("auto_archive_duration") or 1440),
             created_at=self.wall_time_of(self.now()),
+            last_activity=self.now(),
         )
         self._channels[thread.id] = thread
         event = thread.payload(self.bot_user.id)
@@ -413,6 +475,11 @@ class MessagesMixin:
         if parent.type not in (ChannelType.GUILD_TEXT, ChannelType.GUILD_ANNOUNCEMENT):
             raise DiscordError(400, 50024, "Cannot execute action on this channel type")
         msg = self._message_or_404(parent, p["message_id"])
+        perms = self.permissions_in(parent, self.bot_user.id)
+        if not perms & Perm.VIEW_CHANNEL:
+            raise DiscordError(403, 50001, "Missing Access")
+        if not perms & Perm.CREATE_PUBLIC_THREADS:
+            raise DiscordError(403, 50013, "Missing Permissions")
         if msg.thread_id is not None:
             raise DiscordError(400, 160004, "A thread has already been created for this message")
         body = body or {}

@@ -86,6 +86,10 @@ class CallbackType:
 class Perm:
     """Permission bits used to build roles and overwrites discord.py can compute with."""
 
+    CREATE_INSTANT_INVITE = 1 << 0
+    ADMINISTRATOR = 1 << 3
+    MANAGE_CHANNELS = 1 << 4
+    MANAGE_GUILD = 1 << 5
     ADD_REACTIONS = 1 << 6
     VIEW_CHANNEL = 1 << 10
     SEND_MESSAGES = 1 << 11
@@ -94,9 +98,13 @@ class Perm:
     READ_MESSAGE_HISTORY = 1 << 16
     MENTION_EVERYONE = 1 << 17
     USE_EXTERNAL_EMOJIS = 1 << 18
+    MANAGE_MESSAGES = 1 << 13
     USE_APPLICATION_COMMANDS = 1 << 31
+    MANAGE_THREADS = 1 << 34
     CREATE_PUBLIC_THREADS = 1 << 35
+    CREATE_PRIVATE_THREADS = 1 << 36
     SEND_MESSAGES_IN_THREADS = 1 << 38
+    ALL = (1 << 51) - 1
 
 
 EVERYONE_PERMISSIONS = (
@@ -201,6 +209,24 @@ class FakeRole:
         }
 
 
+@dataclass(frozen=True)
+class Overwrite:
+    """A channel permission overwrite: ``type`` 0 a role (the guild id is @everyone), 1 a member."""
+
+    id: int
+    type: int
+    allow: int = 0
+    deny: int = 0
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "id": str(self.id),
+            "type": self.type,
+            "allow": str(self.allow),
+            "deny": str(self.deny),
+        }
+
+
 @dataclass
 class FakeChannel:
     """A guild channel, thread or DM; one type so routes can look any channel id up uniformly."""
@@ -212,13 +238,17 @@ class FakeChannel:
     topic: str | None = None
     parent_id: int | None = None
     position: int = 0
-    bot_can_send: bool = True
+    bot_can_send: bool = True  # shorthand for a member overwrite denying both send permissions
+    overwrites: list[Overwrite] = field(default_factory=list)
     owner_id: int | None = None
     recipient: FakeUser | None = None
     auto_archive_duration: int = 1440
     created_at: float = 0.0
     last_message_id: int | None = None
     message_count: int = 0
+    archived: bool = False  # threads only: archived threads unarchive on a send, unless locked
+    locked: bool = False
+    last_activity: float = 0.0  # fake clock; a thread auto-archives after auto_archive_duration
 
     @property
     def is_thread(self) -> bool:
@@ -227,6 +257,13 @@ class FakeChannel:
     @property
     def is_dm(self) -> bool:
         return self.type == ChannelType.DM
+
+    def all_overwrites(self, bot_id: int) -> list[Overwrite]:
+        extra = []
+        if not self.bot_can_send:
+            deny = Perm.SEND_MESSAGES | Perm.SEND_MESSAGES_IN_THREADS
+            extra.append(Overwrite(bot_id, 1, deny=deny))
+        return [*self.overwrites, *extra]
 
     def payload(self, bot_id: int) -> dict[str, Any]:
         if self.is_dm:
@@ -255,27 +292,17 @@ class FakeChannel:
                 total_message_sent=self.message_count,
                 member_count=1,
                 thread_metadata={
-                    "archived": False,
+                    "archived": self.archived,
                     "auto_archive_duration": self.auto_archive_duration,
                     "archive_timestamp": iso(self.created_at),
-                    "locked": False,
+                    "locked": self.locked,
                     "create_timestamp": iso(self.created_at),
                 },
             )
             return base
-        overwrites = []
-        if not self.bot_can_send:
-            overwrites.append(
-                {
-                    "id": str(bot_id),
-                    "type": 1,
-                    "allow": "0",
-                    "deny": str(Perm.SEND_MESSAGES | Perm.SEND_MESSAGES_IN_THREADS),
-                }
-            )
         base.update(
             position=self.position,
-            permission_overwrites=overwrites,
+            permission_overwrites=[o.payload() for o in self.all_overwrites(bot_id)],
             nsfw=False,
             topic=self.topic,
             default_auto_archive_duration=1440,
@@ -296,6 +323,8 @@ class FakeGuild:
     member_roles: dict[int, list[int]] = field(default_factory=dict)
     owner_id: int | None = None
     everyone_permissions: int = EVERYONE_PERMISSIONS
+    # The bot's managed role (what the invite's permissions integer granted); None: no extra bits.
+    bot_permissions: int = 0
     joined_at: float = 1_700_000_000.0
 
 
@@ -321,6 +350,11 @@ class FakeDiscordConfig:
     require_registered_commands: bool = True
     # Discord echoes the bot's own messages back as MESSAGE_CREATE; bots must ignore them.
     echo_bot_messages: bool = True
+    # What GET /gateway/bot recommends; guilds and events go to shard (guild_id >> 22) % shards.
+    shards: int = 1
+    # Rate limits (see discord_ratelimits): per-bucket limits with Discord's headers and 429s.
+    rate_limits: bool = True
+    global_rate_limit: int = 50  # requests per second per bot, as Discord's default
 
 
 def default_guild() -> FakeGuild:

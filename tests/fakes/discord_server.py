@@ -47,6 +47,7 @@ from tests.fakes.discord_models import (
     FakeUser,
     SnowflakeFactory,
 )
+from tests.fakes.discord_ratelimits import RateLimits
 from tests.fakes.discord_rules import DiscordError
 
 Handler = Callable[[Action, dict[str, str], Any], Awaitable[tuple[int, Any]]]
@@ -79,6 +80,7 @@ class FakeDiscord(GatewayMixin, GuildsMixin, MessagesMixin, InteractionsMixin, C
         self._port = 0
         self._routes: list[_Route] = []
         self._build_routes()
+        self.rate_limits = RateLimits(self.now, self.wall_time_of, self.config.global_rate_limit)
 
         self.bot_user = FakeUser(self.config.bot_id, self.config.bot_name, bot=True)
         self._users: dict[int, FakeUser] = {self.bot_user.id: self.bot_user}
@@ -86,6 +88,7 @@ class FakeDiscord(GatewayMixin, GuildsMixin, MessagesMixin, InteractionsMixin, C
         self._channels: dict[int, FakeChannel] = {}
         self._bot_role_ids: dict[int, int] = {}
         self._dm_by_user: dict[int, int] = {}
+        self.closed_dms: set[int] = set()
         for guild in self.config.guilds:
             self._add_guild(guild)
 
@@ -257,6 +260,16 @@ class FakeDiscord(GatewayMixin, GuildsMixin, MessagesMixin, InteractionsMixin, C
         return [a for a in self.actions if a.kind == "unknown"]
 
     # --- observation --------------------------------------------------------------------------
+
+    def rate_limit_next(
+        self, kind: str, retry_after: float = 0.2, *, is_global: bool = False, scope: str = "shared"
+    ) -> None:
+        """Answer the next ``kind`` request (e.g. "message.create") with a 429, as Discord may."""
+        self.rate_limits.inject(kind, retry_after, is_global=is_global, scope=scope)
+
+    @property
+    def rate_limited(self) -> list[Action]:
+        return [a for a in self.actions if a.status == 429]
 
     def mark(self) -> int:
         """A position in the action log; pass as ``since`` to ignore what happened before."""
@@ -495,6 +508,7 @@ class FakeDiscord(GatewayMixin, GuildsMixin, MessagesMixin, InteractionsMixin, C
             at=at,
             files=files,
         )
+        headers: dict[str, str] = {}
         try:
             if request.match_info["version"] != str(API_VERSION):
                 raise DiscordError(400, 50041, "Invalid API version provided.")
@@ -504,6 +518,13 @@ class FakeDiscord(GatewayMixin, GuildsMixin, MessagesMixin, InteractionsMixin, C
                 raise DiscordError(404, 0, "404: Not Found")
             if route.auth and request.headers.get("Authorization") != f"Bot {self.config.token}":
                 raise DiscordError(401, 0, "401: Unauthorized")
+            if self.config.rate_limits:
+                verdict = self.rate_limits.check(route.kind, _major_parameter(params))
+                headers = verdict.headers
+                if verdict.refused is not None:
+                    action.status, action.response = 429, verdict.refused
+                    self._record(action)
+                    return _json_response(429, verdict.refused, headers)
             status, payload = await route.handler(action, params, body)
         except DiscordError as err:
             status, payload = err.status, err.payload()
@@ -511,8 +532,8 @@ class FakeDiscord(GatewayMixin, GuildsMixin, MessagesMixin, InteractionsMixin, C
         action.status, action.response = status, payload
         self._record(action)
         if status == 204:
-            return web.Response(status=204)
-        return _json_response(status, payload)
+            return web.Response(status=204, headers={**_VIA, **headers})
+        return _json_response(status, payload, headers)
 
     def _match(self, method: str, path: str) -> tuple[_Route | None, dict[str, str], bool]:
         mismatch = False
@@ -539,13 +560,27 @@ class FakeDiscord(GatewayMixin, GuildsMixin, MessagesMixin, InteractionsMixin, C
     # --- REST: interactions -------------------------------------------------------------------
 
 
-def _json_response(status: int, payload: Any) -> web.Response:
+# Every reply from Discord's API passes its proxy; discord.py only trusts a 429 that says so.
+_VIA = {"Via": "1.1 google"}
+
+
+def _json_response(
+    status: int, payload: Any, headers: dict[str, str] | None = None
+) -> web.Response:
     # discord.py only parses JSON when Content-Type is exactly "application/json" (no charset).
     return web.Response(
         status=status,
         body=json.dumps(payload).encode(),
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", **_VIA, **(headers or {})},
     )
+
+
+def _major_parameter(params: dict[str, str]) -> str:
+    """The part of a route that gets its own bucket, as Discord (and discord.py) group them."""
+    for key in ("channel_id", "guild_id", "token"):
+        if key in params:
+            return f"{key}={params[key]}"
+    return ""
 
 
 async def _read_body(request: web.Request) -> tuple[Any, list[dict[str, Any]]]:
