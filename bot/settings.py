@@ -72,12 +72,17 @@ class Settings(BaseSettings):
     )
     discord_gateway_url: str | None = Field(default=None, validation_alias="DISCORD_GATEWAY_URL")
     discord_sharded: bool = False
-    discord_message_content: bool = False  # privileged intent: enables mention and DM answers
+    # Privileged intent: lets follow-ups in the bot's threads work without a mention or a reply.
+    # DMs, mentions and replies to the bot are readable without it.
+    discord_message_content: bool = False
+    discord_shutdown_grace_s: float = Field(default=10.0, ge=0, le=600)  # answers may finish
+    discord_max_in_flight_per_user: int = Field(default=2, ge=1, le=100)  # asked, not yet answered
     cooldown_s: float = 10.0  # per user, between questions
     max_concurrent_llm: int = 4
     max_question_chars: int = 1000
     stream_edit_interval_s: float = 1.0
     feedback_file: Path | None = None  # 👍/👎 votes (JSONL); default <data_dir>/feedback.jsonl
+    discord_state_file: Path | None = None  # memory, cooldowns; <data_dir>/discord_state.sqlite3
 
     log_level: str = "WARNING"
 

@@ -38,6 +38,7 @@ def bot_settings(
         "seeds_dir": SEEDS,
         "cooldown_s": 0.0,
         "feedback_file": tmp_path / "feedback.jsonl",
+        "discord_state_file": tmp_path / "discord_state.sqlite3",
         "llm_max_retries": 0,
         "llm_timeout_s": 10.0,
     }
@@ -48,8 +49,12 @@ def bot_settings(
 
 
 @contextlib.asynccontextmanager
-async def panelist_bot(fake: FakeDiscord, settings: Settings) -> AsyncIterator[PanelistBot]:
-    bot = PanelistBot(settings, Engine(settings))
+async def panelist_bot(
+    fake: FakeDiscord, settings: Settings, *, fake_clock: bool = False
+) -> AsyncIterator[PanelistBot]:
+    """The bot on ``settings``; ``fake_clock`` makes it read the fake's clock, so a test can move
+    time past Discord's deadlines (the 15-minute interaction token) without waiting."""
+    bot = PanelistBot(settings, Engine(settings), clock=fake.now if fake_clock else None)
     async with running_bot(bot, fake, timeout=20.0):
         await bot.tree.sync()
         yield bot

@@ -45,6 +45,6 @@ def test_refusal_starts_the_cooldown_only_for_accepted_questions(
     answering = Answering(bot_settings(seeded_data_dir, tmp_path, cooldown_s=30.0), None)
     assert answering.refusal(1, "   ") is not None
     assert answering.refusal(1, "What about open source?") is None
-    line = answering.refusal(1, "And Europe?")
-    assert line is not None and "try again in 30 s" in line
+    refused = answering.refusal(1, "And Europe?")
+    assert refused is not None and refused.quiet and "try again in 30 s" in refused.line
     assert answering.refusal(2, "What about open source?") is None

@@ -69,8 +69,16 @@ async def test_sync_registers_commands_in_a_guild(fake_discord: FakeDiscord) -> 
     )
     assert code == 0, err
     names = {c["name"] for c in fake_discord.commands(GUILD_ID)}
-    assert names == {"ask", "quote", "sources", "personas", "help"}
-    assert "registered 5 commands in guild" in out
+    assert names == {
+        "ask",
+        "quote",
+        "sources",
+        "personas",
+        "help",
+        "panelist",
+        "Ask panelist about this",
+    }
+    assert "registered 7 commands in guild" in out
 
 
 async def test_sync_clear_removes_guild_commands(

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from bot.surfaces.discord.bot import PanelistBot
 from tests.discord.conftest import final_answer
+from tests.fakes.discord_models import GENERAL_CHANNEL_ID, Perm
 from tests.fakes.discord_server import FakeDiscord
 
-COMMANDS = {"ask", "quote", "sources", "personas", "help"}
+COMMANDS = {"ask", "quote", "sources", "personas", "help", "panelist", "Ask panelist about this"}
 
 
 async def test_commands_are_registered_with_options(
     fake_discord: FakeDiscord, offline_bot: PanelistBot
 ) -> None:
-    """The tree syncs five commands; /ask has an autocompleted persona and source."""
+    """The tree syncs every command; /ask has an autocompleted persona and source."""
     synced = {c["name"]: c for c in fake_discord.commands()}
     assert set(synced) == COMMANDS
     options = {o["name"]: o for o in synced["ask"]["options"]}
@@ -115,3 +116,58 @@ async def test_ask_with_source_chosen_by_autocomplete(
     msg = await final_answer(inter)
     footnotes = [line for line in msg.content.splitlines() if line.startswith("[")]
     assert footnotes and all("WEF Davos panel" in f for f in footnotes)
+
+
+# --- the message context menu and /panelist (issue 12, items 4 and 5) ------------------------
+
+
+async def test_ask_about_a_message_without_the_intent(
+    fake_discord: FakeDiscord, offline_bot: PanelistBot
+) -> None:
+    """Apps → "Ask panelist about this" answers about the message, though the bot cannot read
+    the channel (no message-content intent): Discord sends the target with the interaction."""
+    assert not offline_bot.intents.message_content
+    said = await fake_discord.send_message(
+        GENERAL_CHANNEL_ID, "bob", "Yann LeCun said open research is the way forward"
+    )
+    inter = await fake_discord.send_context_menu("Ask panelist about this", said, user="alice")
+    msg = await final_answer(inter)
+    assert msg.content.startswith("> Yann LeCun said open research") and "[1]" in msg.content
+
+
+async def test_commands_declare_where_they_work(
+    fake_discord: FakeDiscord, offline_bot: PanelistBot
+) -> None:
+    """User-installable with explicit contexts; /panelist only on servers, for Manage Server."""
+    synced = {c["name"]: c for c in fake_discord.commands()}
+    assert synced["ask"]["contexts"] == [0, 1, 2] and synced["ask"]["integration_types"] == [0, 1]
+    admin = synced["panelist"]
+    assert admin["contexts"] == [0] and admin["integration_types"] == [0]
+    assert int(admin["default_member_permissions"]) == Perm.MANAGE_GUILD
+    assert synced["Ask panelist about this"]["type"] == 3
+
+
+async def test_admin_status_reports_mode_sources_and_queue(
+    fake_discord: FakeDiscord, offline_bot: PanelistBot
+) -> None:
+    """/panelist status is private and says what an admin needs to know."""
+    inter = await fake_discord.send_command("panelist", {"status": {}}, user="alice")
+    await inter.wait_for_response()
+    msg = inter.original_message()
+    assert msg is not None and msg.ephemeral
+    assert "extractive" in msg.content and "Sources" in msg.content and "waiting" in msg.content
+
+
+async def test_admin_feedback_summarises_votes(
+    fake_discord: FakeDiscord, offline_bot: PanelistBot
+) -> None:
+    """A 👎 under an answer shows up in /panelist feedback with its question."""
+    asked = await fake_discord.send_command("ask", {"question": "What about open research?"})
+    answer = await final_answer(asked)
+    vote = await fake_discord.click(answer, "panelist:vote:down", user="bob")
+    await vote.wait_for_response()
+    inter = await fake_discord.send_command("panelist", {"feedback": {}}, user="alice")
+    await inter.wait_for_response()
+    msg = inter.original_message()
+    assert msg is not None and msg.ephemeral
+    assert "1 votes: 0 👍, 1 👎" in msg.content and "What about open research?" in msg.content

@@ -17,6 +17,7 @@ from tests.fakes.discord_models import (
     FakeRole,
     FakeUser,
     Intent,
+    Overwrite,
     Perm,
     iso,
 )
@@ -87,6 +88,14 @@ class GuildsMixin:
     def bot_role_id(self, guild_id: int | None = None) -> int:
         """The id of the bot's managed role in a guild (what ``<@&id>`` mentions)."""
         return self._bot_role_ids[self.guild(guild_id).id]
+
+    async def set_overwrites(self, channel_id: int, overwrites: list[Overwrite]) -> None:
+        """An admin edits a channel's permissions; Discord announces it with CHANNEL_UPDATE."""
+        channel = self._channels[channel_id]
+        channel.overwrites = list(overwrites)
+        await self.dispatch(
+            "CHANNEL_UPDATE", channel.payload(self.bot_user.id), intent=Intent.GUILDS
+        )
 
     def permissions_in(self, channel: FakeChannel, user_id: int) -> int:
         """What ``user_id`` may do in ``channel`` (a thread: its parent's overwrites)."""

@@ -116,7 +116,7 @@ class InteractionsMixin:
                 guild={"id": str(guild.id), "locale": "en-US", "features": []},
                 guild_locale="en-US",
                 member=member,
-                app_permissions=str(self._bot_perms(guild)),
+                app_permissions=str(self.permissions_in(channel, self.bot_user.id)),
                 authorizing_integration_owners={"0": str(guild.id)},
                 context=0,
             )
@@ -160,6 +160,30 @@ class InteractionsMixin:
         """A user runs ``/name`` with ``options`` ({name: value}; nested dicts for subcommands)."""
         return await self._command_interaction(
             InteractionType.APPLICATION_COMMAND, name, options or {}, None, user, channel_id, dm
+        )
+
+    async def send_context_menu(
+        self,
+        name: str,
+        target: FakeMessage | int,
+        *,
+        user: FakeUser | int | str | None = None,
+    ) -> FakeInteraction:
+        """A user picks Apps → ``name`` on a message. Discord resolves the message with its
+        content even for an app without the message-content intent."""
+        msg = self._resolve_message(target)
+        cmd = self._find_command(name, msg.guild_id, 3)
+        if cmd is None and self.config.require_registered_commands:
+            raise LookupError(f"message command {name!r} is not registered with the fake")
+        data: dict[str, Any] = {
+            "id": cmd["id"] if cmd else str(self._ids.next()),
+            "name": name,
+            "type": 3,
+            "target_id": str(msg.id),
+            "resolved": {"messages": {str(msg.id): msg.payload(self, gateway=True)}},
+        }
+        return await self.send_interaction(
+            InteractionType.APPLICATION_COMMAND, data, user=user, channel_id=msg.channel_id
         )
 
     async def send_autocomplete(

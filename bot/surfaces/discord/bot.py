@@ -1,11 +1,11 @@
 """The Discord bot: one ``commands.Bot`` subclass, wired up in ``setup_hook``, run until a signal.
 
 Choices that matter for safety and scale are made once, here: ``AllowedMentions.none()`` for
-everything the bot sends, ``Intents.default()`` plus message content only when the operator has
-enabled that privileged intent, no member chunking at start-up, ``AutoShardedBot`` when
-``PANELIST_DISCORD_SHARDED`` is on, and command registration as an explicit ``panelist discord
-sync`` rather than on every start (Discord rate-limits it, and a restart should not change what
-users see).
+everything the bot sends, only the intents it uses (guilds, guild and DM messages; message
+content only when the operator has enabled that privileged intent), no member chunking at
+start-up, ``AutoShardedBot`` when ``PANELIST_DISCORD_SHARDED`` is on, and command registration
+as an explicit ``panelist discord sync`` rather than on every start (Discord rate-limits it, and
+a restart should not change what users see).
 """
 
 from __future__ import annotations
@@ -15,51 +15,73 @@ import contextlib
 import gc
 import logging
 import signal
+import time
+from collections.abc import Callable
 
 import discord
 import yarl
+from discord import app_commands
 from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.answer.engine import Engine
 from bot.settings import Settings
+from bot.surfaces.discord.admin import AdminCommands
 from bot.surfaces.discord.answering import Answering
-from bot.surfaces.discord.commands import PanelCommands
+from bot.surfaces.discord.commands import PanelCommands, ask_about_menu, on_tree_error
 from bot.surfaces.discord.conversations import MessageQuestions
 from bot.surfaces.discord.feedback import VoteButton
 
 log = logging.getLogger(__name__)
 
-# How long a shutdown waits for answers already being written before closing the connection.
-SHUTDOWN_GRACE_S = 10.0
+
+def intents_for(settings: Settings) -> discord.Intents:
+    """Channels and threads (guilds), messages in servers and DMs; nothing the bot ignores."""
+    intents = discord.Intents.none()
+    intents.guilds = intents.guild_messages = intents.dm_messages = True
+    intents.message_content = settings.discord_message_content
+    return intents
 
 
 class PanelistBot(commands.Bot):
     """The bot; ``engine`` is None only for ``panelist discord sync``, which answers nothing."""
 
-    def __init__(self, settings: Settings, engine: Engine | None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine | None,
+        *,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
         # The bot never joins voice: discord.py's warnings about missing voice libraries are noise.
         for flag in ("warn_nacl", "warn_dave"):
             if getattr(discord.VoiceClient, flag, False):
                 setattr(discord.VoiceClient, flag, False)
-        intents = discord.Intents.default()
-        intents.message_content = settings.discord_message_content
         super().__init__(
             command_prefix=commands.when_mentioned,  # unused: questions are not prefix commands
-            intents=intents,
+            intents=intents_for(settings),
             allowed_mentions=discord.AllowedMentions.none(),
             chunk_guilds_at_startup=False,
             help_command=None,
+            # Installable on a server and by a user; usable in servers, the bot's DMs and (for a
+            # user install) group DMs. /panelist narrows itself to servers.
+            allowed_installs=app_commands.AppInstallationType(guild=True, user=True),
+            allowed_contexts=app_commands.AppCommandContext(
+                guild=True, dm_channel=True, private_channel=True
+            ),
         )
         self.settings = settings
         self.engine = engine
-        self.answering = Answering.build(settings, engine)
+        self.answering = Answering.build(settings, engine, clock or time.monotonic)
+        self.tree.on_error = on_tree_error  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(VoteButton)
         await self.add_cog(PanelCommands(self.answering))
         await self.add_cog(MessageQuestions(self, self.answering))
+        self.tree.add_command(ask_about_menu(self.answering))
+        self.tree.add_command(AdminCommands(self.answering))
         if self.engine is None:
             return
         # Load what the first question would otherwise wait for: speakers, sources, the lexical
@@ -89,8 +111,9 @@ class PanelistBot(commands.Bot):
         """No prefix commands: messages are questions, handled by ``MessageQuestions``."""
 
     async def close(self) -> None:
+        """Refuse new questions, finish or tell every waiting asker, then close the gateway."""
         if not self.is_closed():
-            await self.answering.drain(SHUTDOWN_GRACE_S)
+            await self.answering.shutdown(self.settings.discord_shutdown_grace_s)
         await super().close()
         await self.answering.aclose()
 
@@ -171,4 +194,4 @@ async def sync_commands(
         elif guild is not None:
             bot.tree.copy_global_to(guild=guild)
         synced = await bot.tree.sync(guild=guild)
-    return [c.name for c in synced]
+    return [f"/{c.name}" if c.type is discord.AppCommandType.chat_input else c.name for c in synced]

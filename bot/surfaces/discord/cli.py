@@ -86,7 +86,7 @@ def sync(
     if clear:
         out.print(f"removed the commands {where}")
     else:
-        out.print(f"registered {len(names)} commands {where}: {', '.join('/' + n for n in names)}")
+        out.print(f"registered {len(names)} commands {where}: {', '.join(names)}")
 
 
 def feedback_command(

@@ -16,7 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.surfaces.discord import render
-from bot.surfaces.discord.answering import Answering, Question
+from bot.surfaces.discord.answering import RESTARTING, Answering, Question
 from bot.surfaces.discord.errors import UNEXPECTED, log_failure, reply_line
 from bot.surfaces.discord.replies import NO_MENTIONS, InteractionReply
 
@@ -41,11 +41,16 @@ class PanelCommands(commands.Cog, name="Panel"):
         persona: str | None = None,
         source: str | None = None,
     ) -> None:
-        line = self.answering.refusal(interaction.user.id, question)
-        if line:
-            await _private(interaction, [line])
+        reply = InteractionReply(interaction, self.answering.clock)  # the token's clock starts now
+        refused = self.answering.refusal(interaction.user.id, question)
+        if refused:
+            await _private(interaction, [refused.line])
             return
-        await interaction.response.defer(thinking=True)
+        try:
+            await interaction.response.defer(thinking=True)
+        except discord.HTTPException:
+            self.answering.release(interaction.user.id)
+            raise
         q = Question(
             question.strip(),
             interaction.user.id,
@@ -54,7 +59,7 @@ class PanelCommands(commands.Cog, name="Panel"):
             source=source,
             echo=True,
         )
-        await self.answering.answer(InteractionReply(interaction), q)
+        await self.answering.answer(reply, q)
 
     @ask.autocomplete("persona")
     async def _ask_persona(
@@ -75,6 +80,9 @@ class PanelCommands(commands.Cog, name="Panel"):
         self, interaction: discord.Interaction, topic: str, speaker: str | None = None
     ) -> None:
         limit = self.answering.settings.max_question_chars
+        if not self.answering.accepting:
+            await _private(interaction, [RESTARTING])
+            return
         if not topic.strip() or len(topic) > limit:
             await _private(interaction, [f"Give a topic of 1 to {limit} characters."])
             return
@@ -113,19 +121,42 @@ class PanelCommands(commands.Cog, name="Panel"):
     async def help(self, interaction: discord.Interaction) -> None:
         await _private(interaction, [render.HELP])
 
-    async def cog_app_command_error(
-        self, interaction: discord.Interaction, error: app_commands.AppCommandError
-    ) -> None:
-        """A bug in a command: the log gets the traceback, the user one line."""
+
+STALE = (
+    "That command is out of date: Discord is still showing an older version of it. Try again "
+    "in a minute, or reload Discord (Ctrl+R)."
+)
+
+
+async def on_tree_error(
+    interaction: discord.Interaction, error: app_commands.AppCommandError
+) -> None:
+    """Every slash-command failure gets a private line; the log gets the detail.
+
+    Installed as ``tree.on_error``, so it also covers what no cog sees: a command Discord still
+    shows but this version no longer has (``CommandNotFound``) or has with other options.
+    Without it the user sees "The application did not respond".
+    """
+    stale = isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch)
+    if stale:
+        log.warning(
+            "stale command /%s (run `panelist discord sync`)",
+            interaction.data and interaction.data.get("name"),
+        )
+    else:
         cause = getattr(error, "original", error)
-        log_failure(log, f"/{interaction.command.name if interaction.command else '?'}", cause)
-        try:
-            if interaction.response.is_done():
-                await InteractionReply(interaction).fail(UNEXPECTED)
-            else:
-                await _private(interaction, [UNEXPECTED])
-        except discord.HTTPException:
-            pass
+        name = interaction.command.name if interaction.command else "?"
+        log_failure(log, f"/{name}", cause)
+    if interaction.type is discord.InteractionType.autocomplete:
+        return  # no message can answer a keystroke; Discord shows no choices
+    line = STALE if stale else UNEXPECTED
+    try:
+        if interaction.response.is_done():
+            await InteractionReply(interaction).fail(line)
+        else:
+            await _private(interaction, [line])
+    except discord.HTTPException:
+        pass
 
 
 async def _private(interaction: discord.Interaction, parts: Sequence[str]) -> None:
@@ -137,3 +168,34 @@ async def _private(interaction: discord.Interaction, parts: Sequence[str]) -> No
         await interaction.followup.send(
             part, ephemeral=True, allowed_mentions=NO_MENTIONS, suppress_embeds=True
         )
+
+
+MENU_NAME = "Ask panelist about this"
+
+
+def ask_about_menu(answering: Answering) -> app_commands.ContextMenu:
+    """Right-click a message → Apps → "Ask panelist about this": its text is the question.
+
+    Discord sends the target message with the interaction, content included, so this works
+    without the message-content intent, in any channel where the app is available.
+    """
+
+    async def ask_about(interaction: discord.Interaction, message: discord.Message) -> None:
+        reply = InteractionReply(interaction, answering.clock)
+        text = " ".join(message.content.split())[: answering.settings.max_question_chars]
+        if not text:
+            await _private(interaction, ["That message has no text I can ask about."])
+            return
+        refused = answering.refusal(interaction.user.id, text)
+        if refused:
+            await _private(interaction, [refused.line])
+            return
+        try:
+            await interaction.response.defer(thinking=True)
+        except discord.HTTPException:
+            answering.release(interaction.user.id)
+            raise
+        q = Question(text, interaction.user.id, via="menu", echo=True)
+        await answering.answer(reply, q)
+
+    return app_commands.ContextMenu(name=MENU_NAME, callback=ask_about)

@@ -41,8 +41,9 @@ answers only from one speaker's words; `source` limits it to one discussion.
 **/sources** — the discussions I know, with dates and participants.
 **/personas** — the speakers you can ask as a persona.
 
-You can also DM me a question, or mention me in a channel: I answer in a thread, and follow-ups \
-there keep the conversation going.
+You can also DM me a question, or mention me in a channel: I answer in a thread. To follow up \
+there, reply to my answer or mention me again; I remember the conversation. Right-click any \
+message → Apps → **Ask panelist about this** to ask about it.
 👍/👎 under an answer tells the operator whether it helped (your vote is stored with a \
 pseudonymous id, the question and the answer)."""
 
