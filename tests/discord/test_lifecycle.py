@@ -143,7 +143,16 @@ async def test_a_queue_longer_than_the_token_posts_in_the_channel(
         queued = await fake_discord.send_command("ask", {"question": QUESTION}, user="bob")
         await queued.wait_for_response()
         fake_discord.advance_clock(14 * 60)
-        await asyncio.sleep(1.5)  # the bot notices the token is about to run out
+        for inter in (first, queued):  # the bot notices both tokens are about to run out
+            await fake_discord.wait_for(
+                lambda a, inter=inter: (
+                    a.interaction is inter
+                    and a.kind == "webhook.original.edit"
+                    and "channel" in str((a.json or {}).get("content"))
+                ),
+                timeout=10,
+                what="the hand-over notice",
+            )
         fake_discord.advance_clock(2 * 60)
         bob = f"<@{fake_discord.user('bob').id}>"
         action = await fake_discord.wait_for(

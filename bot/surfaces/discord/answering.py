@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import discord
@@ -188,18 +188,15 @@ class Answering:
             render=lambda text: render.preview(text, question=echo, limit=reply.part_limit),
         )
 
-        async def queued(position: int) -> None:
-            try:
-                await reply.show(render.queued_line(position))
-            except discord.HTTPException as exc:
-                log.debug("the queue notice failed: HTTP %s", exc.status)
+        notice = QueueNotice(reply.show, self.settings.stream_edit_interval_s)
 
         log.info(
             "question via=%s user=%s chars=%d persona=%r source=%r memory=%d",
             q.via, q.user_id, len(q.text), q.persona, q.source, len(history),
         )  # fmt: skip
         try:
-            async with self.slots.slot(on_queued=queued):
+            async with self.slots.slot(on_queued=notice.update):
+                await notice.close()
                 answer = await engine.answer(
                     q.text,
                     persona=q.persona,
@@ -211,9 +208,11 @@ class Answering:
             parts = render.answer_parts(answer, question=echo, limit=reply.part_limit)
             carrier = await reply.finish(parts, vote_view())
         except asyncio.CancelledError:
+            notice.cancel()
             edits.cancel()
             raise
         except Exception as exc:
+            notice.cancel()
             await edits.close()
             log_failure(log, f"question via={q.via} user={q.user_id}", exc)
             await reply.fail(reply_line(exc))
@@ -272,3 +271,52 @@ class Answering:
         if self._state is not None:
             state, self._state = self._state, None
             state.close()
+
+
+class QueueNotice:
+    """The "N questions ahead" line, kept current without flooding Discord.
+
+    Positions change for every waiter each time an answer finishes; with fifty waiting that is
+    hundreds of edits, and each interaction's token has its own small rate-limit bucket, so a
+    backlog of stale notices would delay the answer itself. Here only the latest position is
+    shown, one edit at a time, at most one every ``interval_s``.
+    """
+
+    def __init__(self, show: Callable[[str], Awaitable[None]], interval_s: float) -> None:
+        self._show = show
+        self.interval_s = interval_s
+        self._shown: int | None = None
+        self._pending: int | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._edit: asyncio.Future[None] | None = None
+
+    async def update(self, position: int) -> None:
+        self._pending = position
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="panelist-queue-notice")
+
+    async def _run(self) -> None:
+        while self._pending is not None and self._pending != self._shown:
+            position, self._pending = self._pending, None
+            self._edit = asyncio.ensure_future(self._show(render.queued_line(position)))
+            try:
+                await asyncio.shield(self._edit)  # stopping the loop must not cut an edit
+                self._shown = position
+            except discord.HTTPException as exc:
+                log.debug("the queue notice failed: HTTP %s", exc.status)
+            await asyncio.sleep(self.interval_s)
+
+    async def close(self) -> None:
+        """Our turn came: drop what is pending and let an edit in flight land first, so it
+        cannot overwrite the answer's first text."""
+        self._pending = None
+        if self._task is not None:
+            self._task.cancel()
+        if self._edit is not None and not self._edit.done():
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await self._edit
+
+    def cancel(self) -> None:
+        self._pending = None
+        if self._task is not None:
+            self._task.cancel()

@@ -74,10 +74,13 @@ class InteractionReply:
         self, interaction: discord.Interaction, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.interaction = interaction
+        self._clock = clock
         # The token's 15 minutes started when the user asked; build this before deferring.
         age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
         self._expires = clock() + TOKEN_LIFETIME_S - min(max(age, 0.0), 60.0)
         self._channel: ChannelReply | None = None
+        # One move at a time: a queue notice must not land after the hand-over notice.
+        self._lock = asyncio.Lock()
 
     @property
     def part_limit(self) -> int:
@@ -87,6 +90,10 @@ class InteractionReply:
         return None if self._channel is not None else self._expires
 
     async def hand_over(self) -> bool:
+        async with self._lock:
+            return await self._hand_over()
+
+    async def _hand_over(self) -> bool:
         channel = self.interaction.channel
         perms = self.interaction.app_permissions
         can_post = (
@@ -99,6 +106,12 @@ class InteractionReply:
         usable = isinstance(channel, discord.abc.Messageable) and not isinstance(
             channel, discord.PartialMessageable
         )
+        if self._clock() >= self._expires:  # too late to say so: never use a dead token
+            if not (usable and can_post):
+                return False
+            assert isinstance(channel, discord.abc.Messageable)
+            self._channel = ChannelReply(channel, mention=self.interaction.user)
+            return True
         try:
             if not (usable and can_post):
                 await self.interaction.edit_original_response(
@@ -117,14 +130,21 @@ class InteractionReply:
         return True
 
     async def show(self, text: str) -> None:
-        if self._channel is not None:
-            await self._channel.show(text)
-            return
-        await self.interaction.edit_original_response(content=text, allowed_mentions=NO_MENTIONS)
+        async with self._lock:
+            if self._channel is not None:
+                await self._channel.show(text)
+                return
+            await self.interaction.edit_original_response(
+                content=text, allowed_mentions=NO_MENTIONS
+            )
 
     async def finish(self, parts: Sequence[str], view: discord.ui.View | None) -> int | None:
-        if self._channel is not None:
-            return await self._channel.finish(parts, view)
+        async with self._lock:
+            if self._channel is not None:
+                return await self._channel.finish(parts, view)
+            return await self._finish(parts, view)
+
+    async def _finish(self, parts: Sequence[str], view: discord.ui.View | None) -> int | None:
         first, rest = parts[0], parts[1:]
         message = await self.interaction.edit_original_response(
             content=first, view=None if rest else view, allowed_mentions=NO_MENTIONS
@@ -144,6 +164,10 @@ class InteractionReply:
 
     async def fail(self, line: str) -> None:
         """The line only for the asker: the public "thinking" message goes away."""
+        async with self._lock:
+            await self._fail(line)
+
+    async def _fail(self, line: str) -> None:
         if self._channel is not None:
             await self._channel.fail(line)
             return
@@ -154,7 +178,9 @@ class InteractionReply:
             )
         except discord.HTTPException:
             with contextlib.suppress(discord.HTTPException):
-                await self.show(line)
+                await self.interaction.edit_original_response(
+                    content=line, allowed_mentions=NO_MENTIONS
+                )
 
 
 class ChannelReply:
