@@ -19,9 +19,11 @@ def test_memory_is_bounded_per_conversation_and_overall(tmp_path: Path) -> None:
     assert [t.question for t in memory.history("a")] == ["q7", "q8", "q9"]
     memory.add("b", "qb", "ab")
     memory.add("c", "qc", "ac")  # the least recently used ("a") goes
-    assert memory.history("a") == [] and memory.history("c")[0].answer == "ac"
-    rows = db.conn.execute("SELECT COUNT(*) FROM turns").fetchone()[0]
-    assert rows == 2
+    db.flush()
+    rows = db.read("SELECT conversation, COUNT(*) FROM turns GROUP BY conversation")
+    assert sorted(rows) == [("b", 1), ("c", 1)]
+    fresh = SqliteConversations(db, max_turns=3, max_conversations=2)
+    assert fresh.history("a") == [] and fresh.history("c")[0].answer == "ac"
 
 
 def test_memory_and_cooldown_survive_reopening(tmp_path: Path) -> None:
