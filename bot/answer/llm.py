@@ -84,8 +84,11 @@ class TokenMeter:
 
 def endpoint_host(base_url: str | None) -> str:
     """``host:port`` of the endpoint; userinfo and path are dropped so no secret can slip out."""
-    parts = urlsplit(base_url or _DEFAULT_BASE_URL)
-    host = parts.hostname or "?"
+    try:
+        parts = urlsplit(base_url or _DEFAULT_BASE_URL)
+        host = parts.hostname or "?"
+    except ValueError:  # "http://[::1": reported by LLM() as a bad OPENAI_BASE_URL
+        return "?"
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
     try:
@@ -115,12 +118,19 @@ class LLM:
         self.settings = settings
         self.host = endpoint_host(settings.openai_base_url)
         self._key = key
-        self._client = client or openai.AsyncOpenAI(
-            base_url=settings.openai_base_url or None,
-            api_key=key or _PLACEHOLDER_KEY,
-            timeout=settings.llm_timeout_s,
-            max_retries=settings.llm_max_retries,
-        )
+        try:
+            self._client = client or openai.AsyncOpenAI(
+                base_url=settings.openai_base_url or None,
+                api_key=key or _PLACEHOLDER_KEY,
+                timeout=settings.llm_timeout_s,
+                max_retries=settings.llm_max_retries,
+            )
+        except Exception as exc:  # ValueError, httpx's InvalidURL: the URL (never echoed)
+            raise LLMError(
+                f"OPENAI_BASE_URL is not a valid URL ({_short_reason(exc, key)}); "
+                "expected something like http://localhost:11434/v1",
+                kind="config",
+            ) from None
 
     @property
     def description(self) -> str:
@@ -411,6 +421,12 @@ def _attempts(exc: openai.APIStatusError, max_retries: int) -> int:
         return int(exc.response.request.headers.get("x-stainless-retry-count", "")) + 1
     except (ValueError, AttributeError):
         return max_retries + 1
+
+
+def _short_reason(exc: BaseException, key: str) -> str:
+    """The parser's complaint, without the key or anything after an '@' (URL credentials)."""
+    text = " ".join(str(exc).split()).split("@")[-1]
+    return redact(text, key)[:80] or type(exc).__name__
 
 
 def _connection_reason(exc: BaseException) -> str:

@@ -142,3 +142,19 @@ def test_streamed_guard_finds_what_the_whole_text_check_finds(filler, leak, cuts
     fed = fed or bool(guard._leaks(reply))  # the final check() sees the unscanned tail
     assert fed == whole
     assert whole == (leak != "")
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://[fe80::1%en0/v1", "http://host:99999999/v1"])
+def test_malformed_base_url_is_one_line_naming_the_variable(url: str) -> None:
+    """`OPENAI_BASE_URL=http://[::1` used to end as "unexpected ValueError"."""
+    try:
+        llm = LLM(Settings(_env_file=None, OPENAI_BASE_URL=url))  # type: ignore[call-arg]
+    except LLMError as exc:
+        assert "OPENAI_BASE_URL" in str(exc) and "\n" not in str(exc)
+        assert exc.kind == "config"
+    else:  # accepted by the client: then the first request fails as a connection error
+        import asyncio
+
+        with pytest.raises(LLMError) as info:
+            asyncio.run(drain(llm))
+        assert info.value.kind in ("connection", "config", "timeout")
