@@ -28,8 +28,7 @@ def report_json(report: IngestReport) -> dict[str, Any]:
 
 
 def print_report(report: IngestReport, *, as_json: bool) -> None:
-    from rich.markup import escape
-
+    from bot.guard.terminal import for_markup as escape
     from bot.surfaces.console import err, out
 
     if as_json:
@@ -37,7 +36,10 @@ def print_report(report: IngestReport, *, as_json: bool) -> None:
         sys.stdout.flush()
         return
     for s in report.skipped:
-        out.print(f"[yellow]{'skipped':>9}[/] {escape(show(s.path))}  [dim]{s.reason}[/]")
+        out.print(
+            f"[yellow]{'skipped':>9}[/] {escape(show(s.path))}  [dim]{escape(s.reason)}[/]",
+            highlight=False,
+        )
     ok = sum(1 for f in report.files if f.status != "failed")
     skipped = f", {len(report.skipped)} skipped" if report.skipped else ""
     out.print(f"[dim]{ok} ok, {len(report.failed)} failed{skipped} in {report.seconds:.1f}s[/]")
