@@ -69,3 +69,15 @@ def test_echoed_input_is_inert() -> None:
         assert not INVISIBLE.search(shown), repr(shown)
         assert "@everyone" not in shown and "@here" not in shown and "<@&" not in shown
         assert not re.search(r"(?<!\\)\[[^\]]*\]\(", shown), shown  # no masked link survives
+
+
+def test_error_line_echoing_input_is_inert() -> None:
+    """An unknown persona or source is named back to the user without its tricks."""
+    from bot.retrieve.search import QueryError
+    from bot.surfaces.discord.errors import reply_line
+
+    shown = reply_line(
+        QueryError("unknown persona '@everyone \u202e\U000e0041 [x](https://evil.example/p)'")
+    )
+    assert not INVISIBLE.search(shown) and "@everyone" not in shown
+    assert not re.search(r"(?<!\\)\[[^\]]*\]\(", shown) and "https://" not in shown, shown

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import logging
 
+from discord.utils import escape_markdown
+
 from bot.answer.llm_errors import LLMError
 from bot.errors import USER_ERRORS, user_message
+from bot.guard.reply import inert
 from bot.retrieve.search import QueryError
 
 MODEL_DOWN = "The model endpoint isn't responding right now; try again in a minute."
@@ -34,7 +37,8 @@ _LLM_LINES = {
 def reply_line(exc: BaseException) -> str:
     """One short line for the channel; never a host, a setting, a prompt or a traceback."""
     if isinstance(exc, QueryError):
-        text = user_message(exc)[:1500].rstrip(".")
+        # It echoes what the user typed: no pings, masked links or invisible characters back.
+        text = inert(escape_markdown(user_message(exc)[:1500].rstrip(".")))
         return text[:1].upper() + text[1:] + "."
     if isinstance(exc, LLMError):
         return _LLM_LINES.get(exc.kind, MISCONFIGURED)
