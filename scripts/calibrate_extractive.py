@@ -37,7 +37,9 @@ async def signals(path: Path) -> list[tuple[float, float, float, bool, bool]]:
 
         named = self.retriever.speakers_named_in(q)
         wide = [Excerpt(e.n, self.retriever.widen(e.chunk)) for e in excerpts]
-        picked = extractive.select(q, wide, prefer_speakers=named, embed=self.store.sentences.embed)
+        picked = extractive.select(
+            q, wide, prefer_speakers=named, embed=self.store.sentences.question_first
+        )
         sims = [h.similarity for h in hits if h.similarity is not None]
         cov = extractive.weighted_coverage(q, wide, self._idf(), ignore=named)
         seen[q] = (max(sims, default=0.0), cov, picked.best_cosine)

@@ -315,7 +315,7 @@ class Engine:
         named = self.retriever.speakers_named_in(q)
         excerpts = [Excerpt(e.n, self.retriever.widen(e.chunk)) for e in excerpts]
         picked = extractive.select(
-            q, excerpts, prefer_speakers=named, embed=self.store.sentences.embed
+            q, excerpts, prefer_speakers=named, embed=self.store.sentences.question_first
         )
         if not picked.passages:
             return self._not_covered(persona, source)
@@ -361,7 +361,7 @@ class Engine:
         if not excerpts or not self._relevant(hits):
             return None
         best = extractive.select(
-            topic, excerpts, limit=1, embed=self.store.sentences.embed, extend=False
+            topic, excerpts, limit=1, embed=self.store.sentences.question_first, extend=False
         ).passages
         if not best:
             return None

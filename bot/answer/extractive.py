@@ -367,6 +367,9 @@ def _extend(cands: Sequence[Sentence], i: int, taken: set[int]) -> int:
     if j >= len(cands) or j in taken:
         return i
     a, b = cands[i], cands[j]
+    between = a.excerpt.chunk.text[a.end : b.start] if a.excerpt is b.excerpt else "x"
+    if between.strip():
+        return i  # a line was skipped (too short to score: "Aarthi: “Your own Jarvis”")
     if _is_question(b):
         return i  # the next question starts another exchange; it never continues an answer
     same = a.excerpt.n == b.excerpt.n and (

@@ -64,6 +64,17 @@ class SentenceVectors:
                 log.info("sentence vector cache not updated (%s)", exc)
         return np.stack([found[k] for k in keys])
 
+    def question_first(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors for ``[question, *sentences]``: the sentences from the cache, the question
+        embedded afresh and never stored (users' questions are not the corpus, and would grow
+        the cache without bound)."""
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        question = self.embedder.embed_query(texts[0])[None, :].astype(np.float32)
+        if len(texts) == 1:
+            return question
+        return np.vstack([question, self.embed(texts[1:])])
+
     def count(self) -> int:
         with self._lock:
             return self._db.execute("SELECT COUNT(*) FROM vec").fetchone()[0]

@@ -188,3 +188,16 @@ def test_speakers_table_names_a_generic_label_end_to_end(tmp_path: Path) -> None
     meta = load_manifest(path)["a.txt"]
     result = parse_for("Speaker 1 (00:01):\nHello.\n\nSpeaker 1 (00:03):\nAgain.\n", meta)
     assert [s.speaker for s in result.segments] == ["Ravi Shah", "Ravi Shah"]
+
+
+def test_roles_are_read_and_checked(tmp_path: Path) -> None:
+    """roles map participants to a description; a role for someone not listed is an error."""
+    good = _write(
+        tmp_path,
+        '[sources."a.txt"]\nparticipants = ["Ann Lee"]\nroles = { "Ann Lee" = "  host  of X " }\n',
+    )
+    assert load_manifest(good)["a.txt"].roles == {"Ann Lee": "host of X"}
+    _write(tmp_path, '[sources."a.txt"]\nparticipants = ["Ann Lee"]\nroles = { "Bob" = "host" }\n')
+    assert "not in participants" in _error(tmp_path)
+    _write(tmp_path, '[sources."a.txt"]\nparticipants = ["Ann Lee"]\nroles = { "Ann Lee" = 3 }\n')
+    assert "roles" in _error(tmp_path)
