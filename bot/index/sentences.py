@@ -13,6 +13,7 @@ import hashlib
 import logging
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,8 +24,12 @@ from bot.index.embed import Embedder
 log = logging.getLogger(__name__)
 
 
+QUESTIONS_KEPT = 64  # recent questions' vectors, in memory only: search and answer share one
+
+
 class SentenceVectors:
     def __init__(self, path: Path, embedder: Embedder) -> None:
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
         path.parent.mkdir(parents=True, exist_ok=True)
         self.embedder = embedder
         self._lock = threading.Lock()
@@ -70,10 +75,25 @@ class SentenceVectors:
         the cache without bound)."""
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        question = self.embedder.embed_query(texts[0])[None, :].astype(np.float32)
+        question = self.query(texts[0])[None, :]
         if len(texts) == 1:
             return question
         return np.vstack([question, self.embed(texts[1:])])
+
+    def query(self, text: str) -> np.ndarray:
+        """A question's vector; the last QUESTIONS_KEPT are kept in memory (never on disk), so
+        the answerer does not embed again what retrieval just embedded."""
+        with self._lock:
+            hit = self._recent.get(text)
+            if hit is not None:
+                self._recent.move_to_end(text)
+                return hit
+        vec = np.asarray(self.embedder.embed_query(text), dtype=np.float32)
+        with self._lock:
+            self._recent[text] = vec
+            while len(self._recent) > QUESTIONS_KEPT:
+                self._recent.popitem(last=False)
+        return vec
 
     def count(self) -> int:
         with self._lock:

@@ -195,7 +195,7 @@ class Retriever:
         lexical: list[tuple[str, float]] = []
         expanded = self.expand(query)
         if mode in ("hybrid", "dense"):
-            vec = self.store.embedder.embed_query(expanded.dense)
+            vec = self.store.sentences.query(expanded.dense)
             dense = [
                 (m.id, m.similarity)
                 for m in self.store.vectors.query(vec, depth, source=source, speaker=speaker)
