@@ -52,7 +52,7 @@ def synth_corpus(seeds: Path, out: Path, scale: int, seed: int = 7) -> int:
     rng = random.Random(seed)
     manifest = load_manifest(seeds)
     texts: list[str] = []
-    for path in expand_paths([seeds]):
+    for path in expand_paths([seeds])[0]:
         meta = manifest.get(path.name)
         parsed = parse_transcript(
             read_transcript(path, max_bytes=1 << 30),
@@ -60,7 +60,7 @@ def synth_corpus(seeds: Path, out: Path, scale: int, seed: int = 7) -> int:
             aliases=meta.aliases if meta else None,
         )
         texts.extend(s.text for s in parsed.segments)
-    target = sum(p.stat().st_size for p in expand_paths([seeds])) * scale
+    target = sum(p.stat().st_size for p in expand_paths([seeds])[0]) * scale
     out.mkdir(parents=True, exist_ok=True)
     written, n = 0, 0
     per_file = 1_000_000
@@ -91,7 +91,7 @@ def run_corpus(settings: Settings, corpus: Path, qa_file: Path) -> dict[str, Any
     report = ingest(store, [corpus])
     ingest_s = time.perf_counter() - started
     chunks = store.catalog.count_chunks()
-    size = sum(p.stat().st_size for p in expand_paths([corpus]))
+    size = sum(p.stat().st_size for p in expand_paths([corpus])[0])
     retriever = Retriever(store)
     questions = [q.question for q in load_qa(qa_file, settings.seeds_dir)]
     load_started = time.perf_counter()
