@@ -536,11 +536,15 @@ class _Names:
         if self._re is None or a >= b:
             return None
         found = None
+        named: set[str] = set()
         for m in self._re.finditer(text, a, b):
             found = m
+            named |= self.by_token[m.group(1).casefold()]
         if found is None:
             return None
-        return self.by_token[found.group(1).casefold()], found.span(1)
+        # Everyone the sentence names counts ("Yann, answering Andrew, said ..."), so a quote is
+        # only re-attributed when none of them said it; the last name is the one rewritten.
+        return named, found.span(1)
 
     def first_in(self, text: str, a: int, b: int) -> tuple[set[str], tuple[int, int]] | None:
         if self._re is None or a >= b:

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from bot.answer.excerpt import Excerpt
-from bot.answer.verify import normalize_for_match, verify_quotes
+from bot.answer.verify import apply_checks, normalize_for_match, verify_quotes
 from bot.ingest.chunk_types import Chunk, Piece
 from tests.guard.seed_chunks import file_text, seed_chunks
 
@@ -289,3 +289,48 @@ def test_reordered_fragments_never_verify(
     assume(later == -1)  # the first fragment does not also occur after the second
     assert not verifies(f"“{second} … {first}” [1]", chunk)
     assert not verifies(f"“{second} {first}” [1]", chunk)
+
+
+# --- attribution ------------------------------------------------------------------------------
+
+
+def panel_chunk() -> Chunk:
+    """A passage of the WEF panel (004) where two labelled speakers take turns."""
+    for chunk in seed_chunks():
+        speakers = [p.speaker for p in chunk.pieces]
+        if chunk.source.startswith("004") and len(set(speakers)) >= 2 and None not in speakers:
+            return chunk
+    raise AssertionError("no two-speaker passage in 004")
+
+
+def first_words(chunk: Chunk, piece: Piece, n: int = 8) -> str:
+    return " ".join(chunk.text[piece.offset : piece.offset + piece.length].split()[:n])
+
+
+def test_wrong_name_is_rewritten_to_the_speaker() -> None:
+    chunk = panel_chunk()
+    a, b = next(
+        (p, q)
+        for p, q in zip(chunk.pieces, chunk.pieces[1:], strict=False)
+        if p.speaker != q.speaker
+    )
+    quote = first_words(chunk, b)
+    answer = f"{a.speaker} said “{quote}” [1]."
+    (result,) = verify_quotes(answer, [Excerpt(1, chunk)])
+    assert result.verified and result.speaker == b.speaker and result.misnamed
+    fixed = apply_checks(answer, [result])
+    assert fixed.startswith(f"{b.speaker} said “")
+
+
+def test_a_sentence_naming_the_speaker_among_others_is_left_alone() -> None:
+    """ "B, answering A, said ..." names the speaker: nothing is rewritten."""
+    chunk = panel_chunk()
+    a, b = next(
+        (p, q)
+        for p, q in zip(chunk.pieces, chunk.pieces[1:], strict=False)
+        if p.speaker != q.speaker
+    )
+    answer = f"{b.speaker}, answering {a.speaker}, said “{first_words(chunk, b)}” [1]."
+    (result,) = verify_quotes(answer, [Excerpt(1, chunk)])
+    assert result.verified and result.misnamed is None
+    assert apply_checks(answer, [result]) == answer
