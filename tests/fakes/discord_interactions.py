@@ -312,6 +312,14 @@ class InteractionsMixin:
                 f"require_registered_commands=False); registered: "
                 f"{[c['name'] for g in self._commands.values() for c in g.values()]}"
             )
+        needed = int((cmd or {}).get("default_member_permissions") or 0)
+        if needed and channel.guild_id is not None:
+            have = self._member_perms(self._guilds[channel.guild_id], who.id)
+            if needed & ~have and not have & Perm.ADMINISTRATOR:
+                raise LookupError(
+                    f"/{name} is hidden from {who.username}: it needs permissions {needed} "
+                    "(default_member_permissions), so Discord would not send this"
+                )
         if cmd is not None and channel.is_dm:
             contexts = cmd.get("contexts")
             if cmd.get("dm_permission") is False or (contexts is not None and 1 not in contexts):

@@ -1,12 +1,16 @@
-"""``/panelist``: what a server's admins can see about the bot without a terminal.
+"""``/panelist``: what a server's admins can see and set about the bot without a terminal.
 
 Limited to Manage Server through ``default_member_permissions`` (Discord hides the group from
 everyone else, and a server can re-grant it per role in Server Settings → Integrations), and
-guild-only. Every reply is ephemeral: it is for the admin who asked.
+guild-only. Every reply is ephemeral: it is for the admin who asked. Settings
+(``/panelist settings``) are per server and kept in the bot's SQLite state file, so they survive
+restarts: the channels where mentions and /ask are answered, threads or in-place replies, and the
+server's own cooldown.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import discord
@@ -14,6 +18,7 @@ from discord import app_commands
 
 from bot.surfaces.discord.answering import Answering
 from bot.surfaces.discord.replies import NO_MENTIONS
+from bot.surfaces.discord.state import ServerSettings
 
 
 def _ago(seconds: float) -> str:
@@ -77,3 +82,70 @@ class AdminCommands(
         await interaction.response.send_message(
             text, ephemeral=True, allowed_mentions=NO_MENTIONS, suppress_embeds=True
         )
+
+    settings = app_commands.Group(name="settings", description="This server's settings.")
+
+    @settings.command(name="show", description="This server's settings.")
+    async def settings_show(self, interaction: discord.Interaction) -> None:
+        await self._say(interaction, self._describe(self._current(interaction)))
+
+    @settings.command(name="channel", description="Answer mentions and /ask in a channel, or not.")
+    @app_commands.describe(
+        channel="The channel", enabled="Answer there (once one is chosen, only chosen ones)"
+    )
+    async def settings_channel(
+        self, interaction: discord.Interaction, channel: discord.TextChannel, enabled: bool
+    ) -> None:
+        current = self._current(interaction)
+        chosen = [c for c in current.channels if c != channel.id]
+        if enabled:
+            chosen.append(channel.id)
+        await self._update(interaction, dataclasses.replace(current, channels=tuple(chosen)))
+
+    @settings.command(name="replies", description="Answer a mention in a thread, or in place.")
+    @app_commands.choices(
+        mode=[
+            app_commands.Choice(name="in a thread (follow-ups keep context)", value="thread"),
+            app_commands.Choice(name="in place, as a reply", value="inline"),
+        ]
+    )
+    async def settings_replies(
+        self, interaction: discord.Interaction, mode: app_commands.Choice[str]
+    ) -> None:
+        current = self._current(interaction)
+        await self._update(interaction, dataclasses.replace(current, replies=mode.value))
+
+    @settings.command(name="cooldown", description="Seconds between one member's questions.")
+    async def settings_cooldown(
+        self,
+        interaction: discord.Interaction,
+        seconds: app_commands.Range[float, 0, 3600],
+    ) -> None:
+        current = self._current(interaction)
+        await self._update(interaction, dataclasses.replace(current, cooldown_s=float(seconds)))
+
+    @settings.command(name="reset", description="Back to the defaults.")
+    async def settings_reset(self, interaction: discord.Interaction) -> None:
+        await self._update(interaction, ServerSettings())
+
+    # --- helpers ---------------------------------------------------------------------------
+    def _current(self, interaction: discord.Interaction) -> ServerSettings:
+        return self.answering.servers.get(interaction.guild_id)
+
+    async def _update(self, interaction: discord.Interaction, settings: ServerSettings) -> None:
+        assert interaction.guild_id is not None  # guild-only group
+        self.answering.servers.set(interaction.guild_id, settings)
+        await self._say(interaction, "Saved.\n" + self._describe(settings))
+
+    def _describe(self, s: ServerSettings) -> str:
+        where = ", ".join(f"<#{c}>" for c in s.channels) if s.channels else "every channel"
+        cooldown = (
+            f"{s.cooldown_s:g} s"
+            if s.cooldown_s is not None
+            else f"{self.answering.settings.cooldown_s:g} s (the bot's default)"
+        )
+        replies = "in a thread" if s.replies == "thread" else "in place"
+        return f"**Answers in** {where}\n**Replies** {replies}\n**Cooldown** {cooldown}"
+
+    async def _say(self, interaction: discord.Interaction, text: str) -> None:
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)

@@ -33,7 +33,13 @@ from bot.surfaces.discord.feedback import AnswerContext, FeedbackStore, feedback
 from bot.surfaces.discord.limits import Cooldown, InFlight, ModelSlots
 from bot.surfaces.discord.listings import Listings
 from bot.surfaces.discord.replies import HAND_OVER_MARGIN_S, Reply, StreamingEdits
-from bot.surfaces.discord.state import SqliteConversations, SqliteCooldown, StateDB, state_path
+from bot.surfaces.discord.state import (
+    Servers,
+    SqliteConversations,
+    SqliteCooldown,
+    StateDB,
+    state_path,
+)
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +84,7 @@ class Answering:
         in_flight: InFlight | None = None,
         clock: Callable[[], float] = time.monotonic,
         state: StateDB | None = None,
+        servers: Servers | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -90,6 +97,7 @@ class Answering:
         self.feedback = feedback or FeedbackStore(feedback_path(settings))
         self.in_flight = in_flight or InFlight(settings.discord_max_in_flight_per_user)
         self._state = state
+        self.servers = servers or Servers()
         self._active: dict[asyncio.Task[object], Reply] = {}
 
     @classmethod
@@ -111,6 +119,7 @@ class Answering:
             cooldown=SqliteCooldown(db, settings.cooldown_s),
             clock=clock,
             state=db,
+            servers=Servers(db),
         )
 
     @property
@@ -126,7 +135,7 @@ class Answering:
         return self._listings
 
     # --- admission --------------------------------------------------------------------------
-    def refusal(self, user_id: int, text: str) -> Refusal | None:
+    def refusal(self, user_id: int, text: str, guild_id: int | None = None) -> Refusal | None:
         """Why this question is not taken, or None: then the cooldown starts and the question
         counts as in flight until ``answer`` (or ``release``) is done with it.
 
@@ -142,7 +151,7 @@ class Answering:
             return Refusal(
                 f"That question is {len(text)} characters long; please keep it under {limit}."
             )
-        wait = self.cooldown.retry_after(user_id)
+        wait = self.cooldown.retry_after(user_id, self.servers.get(guild_id).cooldown_s)
         if wait > 0:
             return Refusal(f"You're asking quickly: try again in {max(1, round(wait))} s.", True)
         if not self.in_flight.try_add(user_id):

@@ -42,7 +42,10 @@ class PanelCommands(commands.Cog, name="Panel"):
         source: str | None = None,
     ) -> None:
         reply = InteractionReply(interaction, self.answering.clock)  # the token's clock starts now
-        refused = self.answering.refusal(interaction.user.id, question)
+        if not self._channel_allowed(interaction):
+            await _private(interaction, [NOT_HERE])
+            return
+        refused = self.answering.refusal(interaction.user.id, question, interaction.guild_id)
         if refused:
             await _private(interaction, [refused.line])
             return
@@ -60,6 +63,11 @@ class PanelCommands(commands.Cog, name="Panel"):
             echo=True,
         )
         await self.answering.answer(reply, q)
+
+    def _channel_allowed(self, interaction: discord.Interaction) -> bool:
+        channel = interaction.channel
+        where = getattr(channel, "parent_id", None) or interaction.channel_id or 0
+        return self.answering.servers.get(interaction.guild_id).allows(where)
 
     @ask.autocomplete("persona")
     async def _ask_persona(
@@ -122,6 +130,7 @@ class PanelCommands(commands.Cog, name="Panel"):
         await _private(interaction, [render.HELP])
 
 
+NOT_HERE = "This server's admins chose other channels for questions; ask there, or DM me."
 STALE = (
     "That command is out of date: Discord is still showing an older version of it. Try again "
     "in a minute, or reload Discord (Ctrl+R)."

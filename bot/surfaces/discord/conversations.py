@@ -131,6 +131,8 @@ class MessageQuestions(commands.Cog, name="Conversations"):
             elif self.client.intents.message_content and looks_like_a_question(message.content):
                 await self._ask(message, channel, via="thread", conversation=conversation)
         elif addressed and isinstance(channel, discord.Thread):
+            if not self.answering.servers.get(message.guild.id).allows(channel.parent_id or 0):
+                return
             await self._ask(message, channel, via="mention", conversation=f"t:{channel.id}")
         elif addressed:
             await self._ask_in_channel(message)
@@ -151,7 +153,8 @@ class MessageQuestions(commands.Cog, name="Conversations"):
             if not perms.send_messages_in_threads or channel.locked:
                 log.info("cannot post in thread %s; question ignored", channel.id)
                 return
-        refused = self.answering.refusal(message.author.id, text)
+        guild_id = message.guild.id if message.guild is not None else None
+        refused = self.answering.refusal(message.author.id, text, guild_id)
         if refused:
             await self._refuse(message, refused)
             return
@@ -165,9 +168,14 @@ class MessageQuestions(commands.Cog, name="Conversations"):
         channel = message.channel
         guild = message.guild
         assert guild is not None
+        server = self.answering.servers.get(guild.id)
+        if not server.allows(channel.id):
+            return  # the server's admins chose other channels (/panelist settings channel)
         perms = channel.permissions_for(guild.me)  # type: ignore[arg-type]
-        threads_ok = isinstance(channel, discord.TextChannel) and (
-            perms.create_public_threads and perms.send_messages_in_threads
+        threads_ok = (
+            server.replies == "thread"
+            and isinstance(channel, discord.TextChannel)
+            and (perms.create_public_threads and perms.send_messages_in_threads)
         )
         if not (threads_ok or perms.send_messages):
             await self._tell_privately(
@@ -175,7 +183,7 @@ class MessageQuestions(commands.Cog, name="Conversations"):
             )
             return
         text = self._question(message)
-        refused = self.answering.refusal(message.author.id, text)
+        refused = self.answering.refusal(message.author.id, text, guild.id)
         if refused:
             await self._refuse(message, refused)
             return

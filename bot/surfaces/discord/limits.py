@@ -23,12 +23,14 @@ class Cooldown:
         self._clock = clock
         self._last: dict[int, float] = {}
 
-    def retry_after(self, user_id: int) -> float:
-        """Seconds the user still has to wait (0 when they may ask now)."""
+    def retry_after(self, user_id: int, seconds: float | None = None) -> float:
+        """Seconds the user still has to wait (0 when they may ask now); ``seconds`` overrides
+        the window (a server's own cooldown)."""
         last = self._last.get(user_id)
         if last is None:
             return 0.0
-        return max(0.0, self.seconds - (self._clock() - last))
+        window = self.seconds if seconds is None else seconds
+        return max(0.0, window - (self._clock() - last))
 
     def start(self, user_id: int) -> None:
         now = self._clock()

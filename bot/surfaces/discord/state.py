@@ -1,4 +1,5 @@
-"""What the bot must remember across a restart: conversation memory and cooldowns, in SQLite.
+"""What the bot must remember across a restart, in SQLite: conversation memory, cooldowns and
+each server's settings.
 
 Why SQLite: a deploy restarts the bot, and a follow-up asked a minute later ("and why does he
 think so?") should still be understood, while a restart must not reset everyone's cooldown. One
@@ -19,6 +20,7 @@ it. Measured on this 2-core machine (2000 questions, 300 conversations): written
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import threading
@@ -26,6 +28,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +48,7 @@ CREATE TABLE IF NOT EXISTS turns (
 );
 CREATE INDEX IF NOT EXISTS turns_at ON turns (at);
 CREATE TABLE IF NOT EXISTS cooldowns (user_id INTEGER PRIMARY KEY, last REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS servers (guild_id INTEGER PRIMARY KEY, settings TEXT NOT NULL);
 """
 
 
@@ -166,11 +170,12 @@ class SqliteCooldown:
         rows = db.read("SELECT user_id, last FROM cooldowns WHERE last >= ?", (clock() - seconds,))
         self._last: dict[int, float] = {int(u): float(t) for u, t in rows}
 
-    def retry_after(self, user_id: int) -> float:
+    def retry_after(self, user_id: int, seconds: float | None = None) -> float:
         last = self._last.get(user_id)
         if last is None:
             return 0.0
-        return max(0.0, self.seconds - (self._clock() - last))
+        window = self.seconds if seconds is None else seconds
+        return max(0.0, window - (self._clock() - last))
 
     def start(self, user_id: int) -> None:
         now = self._clock()
@@ -184,6 +189,69 @@ class SqliteCooldown:
             conn.execute("DELETE FROM cooldowns WHERE last < ?", (horizon,))
 
         self.db.write(save)
+
+
+REPLY_MODES = ("thread", "inline")
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """What a server's admins chose with ``/panelist settings``; the defaults change nothing."""
+
+    channels: tuple[int, ...] = ()  # where mentions are answered; empty: every channel
+    replies: str = "thread"  # "thread": a thread per mention; "inline": a reply in place
+    cooldown_s: float | None = None  # this server's cooldown; None: PANELIST_COOLDOWN_S
+
+    def allows(self, channel_id: int) -> bool:
+        return not self.channels or channel_id in self.channels
+
+    @classmethod
+    def from_json(cls, text: str) -> ServerSettings:
+        """Tolerant of a hand-edited or older row: unknown keys and bad values fall back."""
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return cls()
+        if not isinstance(data, dict):
+            return cls()
+        channels = data.get("channels")
+        replies = data.get("replies")
+        cooldown = data.get("cooldown_s")
+        return cls(
+            channels=tuple(int(c) for c in channels if str(c).isdigit())
+            if isinstance(channels, list)
+            else (),
+            replies=replies if replies in REPLY_MODES else "thread",
+            cooldown_s=float(cooldown)
+            if isinstance(cooldown, int | float) and 0 <= cooldown <= 86_400
+            else None,
+        )
+
+
+class Servers:
+    """Per-server settings: all in memory (one small row per server), written behind."""
+
+    def __init__(self, db: StateDB | None = None) -> None:
+        self.db = db
+        self._by_guild: dict[int, ServerSettings] = {}
+        if db is not None:
+            for guild_id, text in db.read("SELECT guild_id, settings FROM servers"):
+                self._by_guild[int(guild_id)] = ServerSettings.from_json(text)
+
+    def get(self, guild_id: int | None) -> ServerSettings:
+        if guild_id is None:
+            return ServerSettings()
+        return self._by_guild.get(guild_id, ServerSettings())
+
+    def set(self, guild_id: int, settings: ServerSettings) -> None:
+        self._by_guild[guild_id] = settings
+        if self.db is not None:
+            text = json.dumps(asdict(settings))
+            self.db.write(
+                lambda conn: conn.execute(
+                    "INSERT OR REPLACE INTO servers VALUES (?, ?)", (guild_id, text)
+                )
+            )
 
 
 class _transaction:
