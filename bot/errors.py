@@ -1,36 +1,20 @@
-"""The exceptions a user can act on, and the one place that turns them into one line.
+"""The base of every error a user can act on, and the one place that turns errors into one line.
 
-Surfaces catch ``USER_ERRORS`` and show ``user_message(exc)``; anything else is a bug, logged
-with its traceback at DEBUG and shown as a short generic line, so no surface prints a stack
-trace or a secret.
+Each layer defines its own errors (``IngestError``, ``QueryError``, ``LLMError`` ...) as subclasses
+of ``PanelistError``, so this module imports nothing from the pipeline and surfaces catch one
+class. Anything that is not a ``PanelistError`` is a bug: surfaces log it with its traceback at
+DEBUG and show a short generic line, so no surface prints a stack trace or a secret.
 """
 
 from __future__ import annotations
 
-from bot.answer.llm_errors import LLMError
-from bot.index.embed import EmbeddingError
-from bot.index.lock import StoreLockedError
-from bot.index.store import StoreInconsistentError, StoreMismatchError
-from bot.index.vectors import VectorStoreError
-from bot.ingest.read import IngestError
-from bot.retrieve.search import QueryError
-from bot.settings import SettingsError
 
-USER_ERRORS: tuple[type[Exception], ...] = (
-    EmbeddingError,
-    IngestError,
-    LLMError,
-    QueryError,
-    SettingsError,
-    StoreInconsistentError,
-    StoreLockedError,
-    StoreMismatchError,
-    VectorStoreError,
-)
+class PanelistError(Exception):
+    """An error whose message is one line a user can act on (no secrets, no traceback)."""
 
 
 def user_message(exc: BaseException) -> str:
-    if isinstance(exc, USER_ERRORS):
+    if isinstance(exc, PanelistError):
         text = " ".join(str(exc).split())
         return text or type(exc).__name__
     return f"unexpected {type(exc).__name__}; rerun with PANELIST_LOG_LEVEL=DEBUG for details"

@@ -15,8 +15,10 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.errors import PanelistError
 
-class SettingsError(Exception):
+
+class SettingsError(PanelistError):
     """A setting is missing or invalid; the message is one line a user can act on."""
 
 

@@ -33,7 +33,7 @@ async def signals(path: Path) -> list[tuple[float, float, float, bool, bool]]:
 
     def spy(self, q, excerpts, hits, persona, source):  # records what the gate reads
         from bot.answer import extractive
-        from bot.answer.excerpt import Excerpt
+        from bot.records import Excerpt
 
         named = self.retriever.speakers_named_in(q)
         wide = [Excerpt(e.n, self.retriever.widen(e.chunk)) for e in excerpts]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.answer.types import Answer
+from bot.records import Answer
 from bot.timefmt import hms
 
 

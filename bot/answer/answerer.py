@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol, runtime_checkable
 
-from bot.answer.prompts import Turn
-from bot.answer.types import Answer, Citation
+from bot.records import Answer, Citation, Turn
 
 OnText = Callable[[str], Awaitable[None] | None]
 

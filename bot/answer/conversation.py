@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict, deque
 
-from bot.answer.prompts import Turn
+from bot.records import Turn
 
 
 class Conversations:

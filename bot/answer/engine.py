@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.answer import extractive
-from bot.answer.excerpt import Excerpt
 from bot.answer.guards import OutputGuard, injection_score, sanitize_question
 from bot.answer.llm_errors import LLMError
 from bot.answer.persona import restrict_to_speaker
@@ -25,16 +24,14 @@ from bot.answer.prompts import (
     DATAMARK,
     NOT_COVERED,
     BuiltPrompt,
-    Turn,
     build_prompt,
     condense_messages,
 )
 from bot.answer.render import deep_link
-from bot.answer.types import Answer, Citation
 from bot.answer.verify import QuoteCheck, apply_checks, open_quote_start, verify_quotes
 from bot.index.store import Store
 from bot.ingest.flags import INSTRUCTION_LIKE
-from bot.retrieve.hit import Hit
+from bot.records import Answer, Citation, Excerpt, Hit, Turn
 from bot.retrieve.search import QueryError, Retriever
 from bot.settings import Settings
 

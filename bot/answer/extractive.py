@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import Stemmer
 
-from bot.answer.excerpt import Excerpt
 from bot.ingest.sentences import MIN_WORDS, embed_text, sentence_spans
+from bot.records import Excerpt
 
 _stem = Stemmer.Stemmer("english").stemWord
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from bot.errors import PanelistError
+
 ErrorKind = Literal[
     "connection",
     "timeout",
@@ -20,7 +22,7 @@ ErrorKind = Literal[
 ]
 
 
-class LLMError(Exception):
+class LLMError(PanelistError):
     """A model call failed; ``str()`` is one secret-free line meant for the user."""
 
     def __init__(self, message: str, *, kind: ErrorKind, status: int | None = None) -> None:

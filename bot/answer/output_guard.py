@@ -23,10 +23,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
-from bot.answer.input_guard import strip_invisible
 from bot.guard.canary import CanaryKeys, b64_compact, make_canary
 from bot.guard.reply import neutralise_marks
-from bot.guard.unicode import strip_escapes
+from bot.guard.unicode import strip_escapes, strip_invisible
 
 LINK_REMOVED = "[link removed]"
 

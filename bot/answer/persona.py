@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from bot.index.vectors import speaker_key
-from bot.ingest.chunk_types import Chunk, Piece
+from bot.records import Chunk, Piece, speaker_key
 
 
 def restrict_to_speaker(chunk: Chunk, speaker: str) -> Chunk | None:

@@ -15,10 +15,10 @@ from functools import cache
 from pathlib import Path
 from string import Template
 
-from bot.answer.excerpt import Excerpt
 from bot.answer.output_guard import make_canary
 from bot.guard.transcript import for_prompt, one_line_for_prompt
 from bot.ingest.flags import INSTRUCTION_LIKE, instruction_like
+from bot.records import Excerpt, Turn
 from bot.timefmt import hms
 from bot.tokens import count_tokens, truncate_tokens
 
@@ -49,12 +49,6 @@ def excerpt_header(ex: Excerpt) -> str:
     if INSTRUCTION_LIKE in c.flags or instruction_like(c.title):
         bits.append(FLAGGED)
     return f"[{ex.n}] " + " — ".join(bits)
-
-
-@dataclass(frozen=True, slots=True)
-class Turn:
-    question: str
-    answer: str
 
 
 @dataclass(slots=True)

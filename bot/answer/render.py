@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from bot.answer.types import Answer, Citation
+from bot.records import Answer, Citation
 from bot.timefmt import hms
 
 _YOUTUBE = {"youtube.com", "www.youtube.com", "m.youtube.com", "youtu.be", "music.youtube.com"}

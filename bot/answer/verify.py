@@ -21,8 +21,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from bot.answer.excerpt import Excerpt
-from bot.ingest.chunk_types import Chunk
+from bot.records import Chunk, Excerpt
 
 # --- normalisation -------------------------------------------------------------------------
 

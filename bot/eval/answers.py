@@ -18,9 +18,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from bot.answer.engine import Engine
-from bot.answer.types import Answer
 from bot.eval.qa import QA, overlaps
 from bot.ingest.read import IngestError
+from bot.records import Answer
 
 
 @dataclass(slots=True)

@@ -45,9 +45,10 @@ from typing import Any, Literal
 from bot.answer.engine import REFUSAL, Defences, Engine
 from bot.answer.llm import LLMError, describe_endpoint
 from bot.answer.prompts import BuiltPrompt
-from bot.answer.types import Answer
+from bot.errors import PanelistError
 from bot.index.store import Store
 from bot.ingest.manifest import SourceMeta, load_manifest
+from bot.records import Answer
 from bot.retrieve.search import QueryError
 from bot.settings import Settings
 
@@ -72,7 +73,7 @@ ABLATION: dict[str, Defences] = {
 }
 
 
-class InjectionEvalError(Exception):
+class InjectionEvalError(PanelistError):
     """The run cannot start (bad suite file, unsafe data dir); the message is one line."""
 
 

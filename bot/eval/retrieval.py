@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.eval.qa import QA, overlaps
-from bot.retrieve.hit import Hit
+from bot.records import Hit
 from bot.retrieve.search import Retriever
 
 MODES = ("dense", "lexical", "hybrid")

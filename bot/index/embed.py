@@ -16,6 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
+from bot.errors import PanelistError
 from bot.index.minilm_onnx import (
     ModelFormatError,
     default_cache_dir,
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int], None]
 
 
-class EmbeddingError(Exception):
+class EmbeddingError(PanelistError):
     """Embedding failed; the message is one line for the user."""
 
 

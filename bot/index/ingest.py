@@ -24,16 +24,15 @@ from bot.index.lock import StoreLockedError, WriterLock
 from bot.index.store import Store
 from bot.index.vectors import VectorStoreError
 from bot.ingest.chunk import chunk_segments
-from bot.ingest.chunk_types import Chunk
 from bot.ingest.flags import INSTRUCTION_LIKE, instruction_like
 from bot.ingest.glossary import Glossary, load_glossary, right_spellings_in
 from bot.ingest.manifest import SourceMeta, load_manifest, meta_for
 from bot.ingest.parse import parse_transcript
 from bot.ingest.read import IngestError, file_kind, read_transcript
 from bot.ingest.read import show as show_path
-from bot.ingest.segment import ParseResult
 from bot.ingest.sentences import sentence_texts, widen
 from bot.ingest.summary import ParseSummary, summarize
+from bot.records import Chunk, ParseResult
 
 log = logging.getLogger(__name__)
 

@@ -19,10 +19,12 @@ import os
 from pathlib import Path
 from types import TracebackType
 
+from bot.errors import PanelistError
+
 LOCK_NAME = "ingest.lock"
 
 
-class StoreLockedError(Exception):
+class StoreLockedError(PanelistError):
     """Another process is writing this data directory; one line for the user."""
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from bot.errors import PanelistError
 from bot.index.catalog import Catalog
 from bot.index.embed import Embedder, make_embedder
 from bot.index.lock import writer_active
@@ -18,11 +19,11 @@ from bot.index.vectors import VectorStore
 from bot.settings import Settings
 
 
-class StoreMismatchError(Exception):
+class StoreMismatchError(PanelistError):
     """The store was built by another embedding model; searching it would return nonsense."""
 
 
-class StoreInconsistentError(Exception):
+class StoreInconsistentError(PanelistError):
     """The catalog lists passages whose vectors are gone; answers would silently miss them."""
 
 

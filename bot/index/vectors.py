@@ -15,8 +15,9 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from bot.errors import PanelistError
 from bot.index.embed import collection_name
-from bot.ingest.chunk_types import Chunk
+from bot.records import Chunk, speaker_key
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,7 @@ T = TypeVar("T")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 
-class VectorStoreError(Exception):
+class VectorStoreError(PanelistError):
     """Chroma is unreachable or unusable; one line for the user."""
 
 
@@ -33,10 +34,6 @@ class VectorStoreError(Exception):
 class DenseMatch:
     id: str
     similarity: float  # cosine similarity, 1 = identical direction
-
-
-def speaker_key(name: str) -> str:
-    return " ".join(name.casefold().split())
 
 
 def chunk_metadata(chunk: Chunk) -> dict[str, Any]:

@@ -16,8 +16,7 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 
-from bot.ingest.chunk_types import Chunk, Piece
-from bot.ingest.segment import Segment
+from bot.records import Chunk, Piece, Segment
 from bot.tokens import count_tokens, encoding
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+")

@@ -14,7 +14,7 @@ import binascii
 import re
 import unicodedata
 
-from bot.answer.input_guard import decode_tag_text, strip_invisible
+from bot.guard.unicode import decode_tag_text, strip_invisible
 
 INSTRUCTION_LIKE = "instruction_like"  # the chunk flag value
 

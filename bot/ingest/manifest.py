@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.ingest.read import IngestError
-from bot.ingest.segment import ParseResult
+from bot.records import ParseResult
 
 MANIFEST_NAME = "manifest.toml"
 _KEYS = {

@@ -31,7 +31,7 @@ from bot.ingest.formats import (
 )
 from bot.ingest.formats.names import GENERIC, Names
 from bot.ingest.formats.protocol import CLAIM, SURE, Format, Sample
-from bot.ingest.segment import ParseResult
+from bot.records import ParseResult
 
 FORMATS: tuple[Format, ...] = (
     podcast_json.FORMAT,

@@ -17,11 +17,13 @@ import stat
 import unicodedata
 from pathlib import Path
 
+from bot.errors import PanelistError
+
 _SNIFF = 8192  # bytes inspected to tell a binary file from text
 _MB = 1024 * 1024
 
 
-class IngestError(Exception):
+class IngestError(PanelistError):
     """A file cannot be ingested; ``str(err)`` is one line, no traceback, fit to show a user."""
 
     def __init__(self, message: str) -> None:

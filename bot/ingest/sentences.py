@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from itertools import pairwise
 
-from bot.ingest.chunk_types import Chunk, Piece
+from bot.records import Chunk, Piece
 
 SENT_END = re.compile(r"[.!?…][\"'”’)]*(?=\s|$)")
 MAX_WORDS = 70  # longer ASR run-ons are cut at a comma so quotes stay readable

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.ingest.segment import ParseResult
+from bot.records import ParseResult
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,13 +17,12 @@ from typing import Literal
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from bot.errors import PanelistError
 from bot.index.lexical import LexicalIndex
 from bot.index.store import Store
-from bot.index.vectors import speaker_key
-from bot.ingest.chunk_types import Chunk
 from bot.ingest.sentences import widen
+from bot.records import Chunk, Hit, speaker_key
 from bot.retrieve.expand import Expanded, Vocabulary, expand
-from bot.retrieve.hit import Hit
 from bot.retrieve.people import People
 
 log = logging.getLogger(__name__)
@@ -48,7 +47,7 @@ def phrases(query: str) -> list[str]:
     return [q for q in quoted if len(q.split()) >= 3]
 
 
-class QueryError(Exception):
+class QueryError(PanelistError):
     """A query or filter the user must fix; one line."""
 
 

@@ -57,9 +57,9 @@ def friendly_errors() -> Iterator[None]:
     except SettingsError as exc:
         fail(str(exc))
     except Exception as exc:
-        from bot.errors import USER_ERRORS, user_message
+        from bot.errors import PanelistError, user_message
 
-        if not isinstance(exc, USER_ERRORS):
+        if not isinstance(exc, PanelistError):
             logging.getLogger("panelist").debug("unexpected error", exc_info=True)
         fail(user_message(exc))
 
@@ -176,7 +176,7 @@ def search(
     as_json: JsonFlag = False,
 ) -> None:
     """Find the passages that best match a question (hybrid dense + BM25)."""
-    from bot.retrieve.hit import hit_json
+    from bot.retrieve.hit_json import hit_json
     from bot.retrieve.search import QueryError, Retriever
 
     lines = batch_lines(query, batch)
@@ -272,7 +272,7 @@ def ask(
     """Answer a question from the discussions, quoting them with verified citations."""
     from bot.answer.answer_json import answer_json
     from bot.answer.render import plain_text
-    from bot.errors import USER_ERRORS, user_message
+    from bot.errors import PanelistError, user_message
     from bot.surfaces.console import out
 
     lines = batch_lines(question, batch)
@@ -291,7 +291,7 @@ def ask(
                 answer = await engine.answer(line, persona=persona, source=source)
                 emit_json(answer_json(answer))
                 ok += 1
-            except USER_ERRORS as exc:
+            except PanelistError as exc:
                 emit_json({"error": user_message(exc), "question": line[:200]})
         if lines and not ok:
             fail(f"all {len(lines)} lines of --batch failed")

@@ -22,9 +22,9 @@ from rich.text import Text
 from bot.answer.conversation import Conversations
 from bot.answer.engine import Engine
 from bot.answer.render import footnotes
-from bot.answer.types import Answer
-from bot.errors import USER_ERRORS, user_message
+from bot.errors import PanelistError, user_message
 from bot.guard.terminal import for_markup, for_terminal
+from bot.records import Answer
 from bot.settings import Settings
 from bot.surfaces.console import out
 
@@ -129,7 +129,7 @@ def command(session: Session, line: str) -> bool:
                 out.print(f"[bold]{for_markup(p.name)}[/] [dim]{where}[/]")
         else:
             out.print(f"[yellow]unknown command /{for_markup(name)}; /help lists them[/]")
-    except USER_ERRORS as exc:
+    except PanelistError as exc:
         out.print(f"[red]{for_markup(user_message(exc))}[/]", highlight=False)
     return True
 
@@ -157,7 +157,7 @@ async def ask(session: Session, question: str) -> None:
     except asyncio.CancelledError:
         out.print("[dim]cancelled[/]")
         return
-    except USER_ERRORS as exc:
+    except PanelistError as exc:
         out.print(f"[red]{for_markup(user_message(exc))}[/]", highlight=False)
         return
     finally:

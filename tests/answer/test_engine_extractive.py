@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.answer.engine import EXTRACTIVE_NOTICE, Engine
-from bot.answer.types import Answer, Citation
 from bot.answer.verify import normalize_for_match
+from bot.records import Answer, Citation
 from bot.retrieve.search import QueryError
 from bot.settings import Settings
 

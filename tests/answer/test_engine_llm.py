@@ -17,9 +17,8 @@ import pytest
 
 from bot.answer.engine import REFUSAL, Engine
 from bot.answer.llm import LLMError
-from bot.answer.prompts import Turn
-from bot.answer.types import Answer, Citation
 from bot.answer.verify import normalize_for_match
+from bot.records import Answer, Citation, Turn
 from bot.retrieve.search import QueryError
 from bot.settings import load_settings
 from tests.fakes.openai_server import FakeOpenAI, Hang, HttpError, Malformed, Reply, Text

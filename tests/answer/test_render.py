@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.answer.render import deep_link, footnote_line, plain_text
-from bot.answer.types import Answer, Citation
+from bot.records import Answer, Citation
 
 
 def cite(**kw: object) -> Citation:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from bot.answer.engine import request_guard
-from bot.answer.excerpt import Excerpt
-from bot.ingest.chunk_types import Chunk, Piece
 from bot.ingest.flags import INSTRUCTION_LIKE
+from bot.records import Chunk, Excerpt, Piece
 
 
 def excerpt(n: int, text: str, flags: tuple[str, ...] = ()) -> Excerpt:

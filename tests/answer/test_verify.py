@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.answer.excerpt import Excerpt
 from bot.answer.verify import (
     apply_checks,
     extract_quotes,
     normalize_for_match,
     verify_quotes,
 )
-from bot.ingest.chunk_types import Chunk, Piece
+from bot.records import Chunk, Excerpt, Piece
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 STABILITY = SEEDS / "002_0a6e188aa2508fc6.txt"  # Whisper, [mm:ss.fff --> mm:ss.fff]

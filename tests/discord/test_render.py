@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.answer.engine import EXTRACTIVE_NOTICE
-from bot.answer.types import Answer, Citation
+from bot.records import Answer, Citation
 from bot.surfaces.discord.render import (
     answer_parts,
     discord_safe,

@@ -20,7 +20,6 @@ from typer.testing import CliRunner
 
 from bot.answer.engine import REFUSAL, Engine
 from bot.answer.prompts import BuiltPrompt
-from bot.answer.types import Answer, Citation
 from bot.eval.injection import (
     EVAL_MARKER,
     EvalResult,
@@ -34,6 +33,7 @@ from bot.eval.injection import (
     split_quotes,
     wilson,
 )
+from bot.records import Answer, Citation
 from bot.settings import Settings, load_settings
 from tests.conftest import SEEDS
 from tests.fakes.obedient_model import obedient_reply

@@ -6,10 +6,10 @@ from functools import cache
 from pathlib import Path
 
 from bot.ingest.chunk import chunk_segments
-from bot.ingest.chunk_types import Chunk
 from bot.ingest.manifest import SourceMeta, load_manifest, meta_for
 from bot.ingest.parse import parse_transcript
 from bot.ingest.read import read_transcript
+from bot.records import Chunk
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 

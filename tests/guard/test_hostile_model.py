@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from bot.answer.engine import Engine
-from bot.answer.types import Answer
 from bot.answer.verify import normalize_for_match
+from bot.records import Answer
 from bot.settings import load_settings
 from tests.fakes.hostile_model import CASES, NESTED, hostile_reply
 from tests.fakes.openai_server import FakeOpenAI

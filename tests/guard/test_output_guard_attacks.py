@@ -11,11 +11,11 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.answer.excerpt import Excerpt
 from bot.answer.output_guard import OutputGuard, make_canary
 from bot.answer.verify import apply_checks, verify_quotes
 from bot.guard.reply import neutralise_marks
 from bot.guard.transcript import for_prompt
+from bot.records import Excerpt
 from tests.guard.seed_chunks import seed_chunks
 
 CANARY = make_canary()

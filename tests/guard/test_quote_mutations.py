@@ -10,9 +10,8 @@ from functools import cache
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from bot.answer.excerpt import Excerpt
 from bot.answer.verify import apply_checks, normalize_for_match, verify_quotes
-from bot.ingest.chunk_types import Chunk, Piece
+from bot.records import Chunk, Excerpt, Piece
 from tests.guard.seed_chunks import file_text, seed_chunks
 
 SETTINGS = settings(

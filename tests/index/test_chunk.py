@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.ingest.chunk import chunk_segments, split_long_segment
-from bot.ingest.segment import Segment
+from bot.records import Segment
 from bot.tokens import count_tokens
 
 FILE = (

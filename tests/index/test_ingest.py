@@ -15,7 +15,7 @@ import pytest
 
 from bot.index.ingest import ingest
 from bot.index.store import Store, StoreMismatchError
-from bot.ingest.chunk_types import Chunk, Piece
+from bot.records import Chunk, Piece
 from bot.retrieve.search import Retriever
 from bot.settings import load_settings
 from tests.fakes.openai_server import FakeOpenAI, Hang

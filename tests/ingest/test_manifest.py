@@ -8,7 +8,7 @@ import pytest
 
 from bot.ingest.manifest import SourceMeta, load_manifest, meta_for, title_from_filename
 from bot.ingest.read import IngestError
-from bot.ingest.segment import ParseResult
+from bot.records import ParseResult
 from tests.ingest import SEEDS
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.ingest.parse import parse_transcript
-from bot.ingest.segment import ParseResult
+from bot.records import ParseResult
 from tests.ingest import assert_exact_slices, fixture_text, span_of
 
 HOSTS = ("Aarthi Ramamurthy", "Sriram Krishnan", "Elad Gil", "Sarah Guo")

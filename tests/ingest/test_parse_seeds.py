@@ -10,7 +10,7 @@ import pytest
 from bot.ingest.manifest import load_manifest
 from bot.ingest.parse import detect_format, parse_transcript
 from bot.ingest.read import read_transcript
-from bot.ingest.segment import ParseResult
+from bot.records import ParseResult
 from tests.ingest import SEEDS, assert_exact_slices, seed_path
 
 EXPECTED_FORMAT = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.ingest.parse import parse_transcript
-from bot.ingest.segment import Segment
+from bot.records import Segment
 from tests.ingest import assert_exact_slices, expected, fixture_text, span_of
 
 PANEL = ("Nicholas Thompson", "Yann LeCun", "Daphne Koller")

@@ -17,7 +17,7 @@ from bot.ingest import chunk as chunk_module
 from bot.ingest.chunk import chunk_segments
 from bot.ingest.parse import parse_transcript
 from bot.ingest.read import IngestError, read_transcript
-from bot.ingest.segment import Segment
+from bot.records import Segment
 from bot.tokens import encoding
 
 FUZZ = settings(

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from bot.answer.types import Answer, Citation
+from bot.records import Answer, Citation
 from bot.surfaces.repl import render
 
 QUOTE = (

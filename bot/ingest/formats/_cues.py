@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from bot.ingest.formats._text import Line, segment, trim
 from bot.ingest.formats.names import LABEL, Names, looks_like_person
-from bot.ingest.segment import Segment
+from bot.records import Segment
 
 # "- Hi." / "– Hello." in subtitles: a dialogue dash marks a new voice; it is not speech.
 _DIALOGUE_DASH = re.compile(r"[-–—][ \t\u00a0]+")

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from bot.ingest.read import IngestError
-from bot.ingest.segment import Segment
+from bot.records import Segment
 
 # Only real line breaks: str.splitlines() would also split on U+2028, \x0b, \x1c… and shift lines.
 _NEWLINE = re.compile(r"\r\n|\r|\n")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from bot.ingest.formats._text import paragraphs, segment, trim
-from bot.ingest.segment import Segment
+from bot.records import Segment
 
 
 class Head(NamedTuple):

@@ -19,7 +19,7 @@ from bot.ingest.formats._text import CLOCK, clock_seconds, iter_lines, paragraph
 from bot.ingest.formats._turns import Head, backwards, preamble, turn_segments
 from bot.ingest.formats.names import GENERIC, Names, looks_like_person
 from bot.ingest.formats.protocol import Format, Sample
-from bot.ingest.segment import ParseResult
+from bot.records import ParseResult
 
 _TIME = rf"\[{CLOCK}(?:\.\d{{1,3}})?\]"
 _NAME = r"[^\W\d_][^*:\n\r\[\]#]{0,60}?"

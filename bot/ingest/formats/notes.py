@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from bot.ingest.formats._text import iter_lines, segment, trim
 from bot.ingest.formats.names import LABEL, Names
 from bot.ingest.formats.protocol import Format, Sample
-from bot.ingest.segment import ParseResult, Segment
+from bot.records import ParseResult, Segment
 
 # A run of dash/bullet characters, or a list number ("1." / "2)") followed by a space.
 BULLET = re.compile(r"[-–—―•·‣◦▪*+]+[ \t\u00a0]*|\d{1,3}[.)][ \t\u00a0]+")

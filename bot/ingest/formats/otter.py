@@ -17,7 +17,7 @@ from bot.ingest.formats._text import CLOCK, clock_seconds, iter_lines, trim
 from bot.ingest.formats._turns import Head, backwards, preamble, turn_segments
 from bot.ingest.formats.names import Names
 from bot.ingest.formats.protocol import Format, Sample
-from bot.ingest.segment import ParseResult
+from bot.records import ParseResult
 
 _WORD = r"[^\W\d_][\w'’.\-]*"
 _NAME = rf"[^\W\d_a-z][\w'’.\-]*(?:[ \t]+{_WORD}){{0,5}}?(?:[ \t]+\d{{1,3}})?"

@@ -22,7 +22,7 @@ from typing import NamedTuple
 from bot.ingest.formats._text import DATE_PATTERN, Line, iso_date, paragraphs, segment, trim
 from bot.ingest.formats.names import LABEL, Names, is_initials, looks_like_person
 from bot.ingest.formats.protocol import Format, Sample
-from bot.ingest.segment import ParseResult, Segment
+from bot.records import ParseResult, Segment
 
 # Lines that only exist on the web page around the transcript (LinkedIn-style article chrome).
 _CHROME = re.compile(

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 
 from bot.ingest.formats._text import paragraphs, segment
 from bot.ingest.formats.protocol import CLAIM, Format, Sample
-from bot.ingest.segment import ParseResult, Segment
+from bot.records import ParseResult, Segment
 
 WARNING = "unrecognised transcript format; indexed as plain paragraphs"
 

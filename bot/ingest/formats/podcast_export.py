@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from bot.ingest.formats._text import iso_date, seconds, segment, trim
 from bot.ingest.formats.protocol import Format, Sample
-from bot.ingest.segment import ParseResult, Segment
+from bot.records import ParseResult, Segment
 
 MARKER = re.compile(
     r"^[ \t]*Starting point is (?:(\d{1,2}):)?(\d{1,2}):(\d{2})(?=[ \t]|$)", re.MULTILINE

@@ -23,7 +23,7 @@ from typing import Any
 from bot.ingest.formats._text import segment
 from bot.ingest.formats.names import Names
 from bot.ingest.formats.protocol import Format, Sample
-from bot.ingest.segment import ParseResult, Segment
+from bot.records import ParseResult, Segment
 
 _OPEN = re.compile(r"\A[\s\ufeff]*\{")
 _MAX_NAME = 100  # a longer "speaker" is not a name; it would bloat every citation

@@ -16,7 +16,7 @@ from typing import Protocol
 
 from bot.ingest.formats._text import is_blank, iter_lines, trim
 from bot.ingest.formats.names import Names
-from bot.ingest.segment import ParseResult
+from bot.records import ParseResult
 
 # A detect score at or above this claims the file; the first format in the order to claim wins.
 CLAIM = 0.5

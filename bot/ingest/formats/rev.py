@@ -15,7 +15,7 @@ from bot.ingest.formats._text import CLOCK, clock_seconds, paragraphs
 from bot.ingest.formats._turns import Head, backwards, preamble, turn_segments
 from bot.ingest.formats.names import Names
 from bot.ingest.formats.protocol import Format, Sample
-from bot.ingest.segment import ParseResult
+from bot.records import ParseResult
 
 HEADER = re.compile(rf"[ \t]*([^\W\d_][^():\n\r]{{0,60}}?)[ \t]*\([ \t]*{CLOCK}[ \t]*\)[ \t]*:")
 

@@ -14,7 +14,7 @@ from bot.ingest.formats._cues import cue_segments
 from bot.ingest.formats._text import Line, paragraphs, seconds, trim
 from bot.ingest.formats.names import Names
 from bot.ingest.formats.protocol import Format, Sample
-from bot.ingest.segment import ParseResult, Segment
+from bot.records import ParseResult, Segment
 
 # Comma is the SubRip standard; a dot appears in files converted by hand or by sloppy tools.
 _TS = r"(\d{1,2}):(\d{2}):(\d{2})[,.](\d{1,3})"

@@ -20,7 +20,7 @@ from bot.ingest.formats._cues import cue_segments
 from bot.ingest.formats._text import Line, paragraphs, seconds, trim
 from bot.ingest.formats.names import LABEL, Names
 from bot.ingest.formats.protocol import Format, Sample
-from bot.ingest.segment import ParseResult, Segment
+from bot.records import ParseResult, Segment
 
 _TS = r"(?:(\d+):)?(\d{2}):(\d{2})\.(\d{3})"
 TIMING = re.compile(rf"[ \t]*{_TS}[ \t]+-->[ \t]+{_TS}(?=[ \t]|$)")

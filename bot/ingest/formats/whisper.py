@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 
 from bot.ingest.formats._text import Line, iter_lines, seconds, segment, trim
 from bot.ingest.formats.protocol import Format, Sample
-from bot.ingest.segment import ParseResult, Segment
+from bot.records import ParseResult, Segment
 
 _TS = r"(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?"
 LINE = re.compile(rf"[ \t]*\[{_TS}[ \t]*-->[ \t]*{_TS}\]")

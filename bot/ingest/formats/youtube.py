@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from bot.ingest.formats._text import CLOCK, clock_seconds, iter_lines, trim
 from bot.ingest.formats._turns import Head, backwards, preamble, turn_segments
 from bot.ingest.formats.protocol import Format, Sample
-from bot.ingest.segment import ParseResult
+from bot.records import ParseResult
 
 TIME_LINE = re.compile(rf"[ \t]*{CLOCK}[ \t]*$")
 _UNIT = r"\d{1,3} (?:hours?|minutes?|seconds?)"

@@ -19,8 +19,7 @@ from typing import Any, TypeVar
 
 from bot.answer.answerer import OnText
 from bot.answer.engine import Engine
-from bot.answer.prompts import Turn
-from bot.answer.types import Answer, Citation
+from bot.records import Answer, Citation, Turn
 
 T = TypeVar("T")
 

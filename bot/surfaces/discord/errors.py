@@ -13,7 +13,7 @@ import logging
 from discord.utils import escape_markdown
 
 from bot.answer.llm_errors import LLMError
-from bot.errors import USER_ERRORS, user_message
+from bot.errors import PanelistError, user_message
 from bot.guard.reply import inert
 from bot.retrieve.search import QueryError
 
@@ -42,14 +42,14 @@ def reply_line(exc: BaseException) -> str:
         return text[:1].upper() + text[1:] + "."
     if isinstance(exc, LLMError):
         return _LLM_LINES.get(exc.kind, MISCONFIGURED)
-    if isinstance(exc, USER_ERRORS):
+    if isinstance(exc, PanelistError):
         return MISCONFIGURED
     return UNEXPECTED
 
 
 def log_failure(log: logging.Logger, what: str, exc: BaseException) -> None:
     """Known failures as one line; anything else with its traceback, for the operator only."""
-    if isinstance(exc, USER_ERRORS):
+    if isinstance(exc, PanelistError):
         log.warning("%s failed: %s", what, user_message(exc))
     else:
         log.error("%s failed unexpectedly", what, exc_info=exc)

@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 import discord
 
-from bot.answer.types import Citation
+from bot.records import Citation
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -15,10 +15,10 @@ from discord.utils import escape_markdown
 
 from bot.answer.engine import EXTRACTIVE_NOTICE, PersonaInfo
 from bot.answer.render import footnote_line
-from bot.answer.types import Answer, Citation
 from bot.guard.reply import defang_links
 from bot.guard.unicode import strip_escapes, strip_invisible
 from bot.index.catalog import SourceRecord
+from bot.records import Answer, Citation
 from bot.surfaces.discord.split import LIMIT, balance, pack_lines, split_message
 
 # Discord readers cannot set environment variables; the engine's notice names them.

@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.answer.prompts import Turn
+from bot.records import Turn
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
