@@ -149,6 +149,26 @@ class Turn:
     answer: str
 
 
+@dataclass(slots=True)
+class BuiltPrompt:
+    """Messages for the model, with what eval needs to score a reply against them."""
+
+    messages: list[dict[str, str]]
+    system: str
+    canary: str
+    excerpts: list[Excerpt]  # the ones that fit the budget, numbered as the model sees them
+    tokens: int
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    """How an answer was made: what retrieval returned and the prompt the model was given
+    (None in extractive mode or when nothing relevant was found). Eval and bench read it."""
+
+    hits: tuple[Hit, ...] = ()
+    prompt: BuiltPrompt | None = None
+
+
 # --- the result every surface renders --------------------------------------------------------
 @dataclass(slots=True)
 class Citation:
@@ -174,3 +194,4 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     notice: str | None = None  # one line for the reader, e.g. that generated answers need an LLM
     dropped_quotes: int = 0  # quotes the model wrote that failed verification and were removed
+    trace: Trace | None = field(default=None, repr=False, compare=False)

@@ -17,7 +17,7 @@ import itertools
 import sys
 from pathlib import Path
 
-from bot.answer import engine as E
+from bot.answer import extractive as E
 from bot.answer.engine import Engine
 from bot.eval.answers import cites_evidence
 from bot.eval.qa import load_qa
@@ -31,19 +31,20 @@ async def signals(path: Path) -> list[tuple[float, float, float, bool, bool]]:
     seen: dict[str, tuple[float, float, float]] = {}
     original = Engine._extract
 
-    def spy(self, q, excerpts, hits, persona, source):  # records what the gate reads
+    def spy(self, found):  # records what the gate reads
         from bot.answer import extractive
         from bot.records import Excerpt
 
+        q = found.query
         named = self.retriever.speakers_named_in(q)
-        wide = [Excerpt(e.n, self.retriever.widen(e.chunk)) for e in excerpts]
+        wide = [Excerpt(e.n, self.retriever.widen(e.chunk)) for e in found.excerpts]
         picked = extractive.select(
             q, wide, prefer_speakers=named, embed=self.store.sentences.question_first
         )
-        sims = [h.similarity for h in hits if h.similarity is not None]
+        sims = [h.similarity for h in found.hits if h.similarity is not None]
         cov = extractive.weighted_coverage(q, wide, self._idf(), ignore=named)
         seen[q] = (max(sims, default=0.0), cov, picked.best_cosine)
-        return original(self, q, excerpts, hits, persona, source)
+        return original(self, found)
 
     Engine._extract = spy  # type: ignore[method-assign]
     out = []

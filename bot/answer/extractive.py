@@ -1,8 +1,9 @@
 """The offline answer: the best verbatim sentences of the top passages, attributed and cited.
 
-Sentences are scored by the question's content words (stemmed, weighted by rarity among the
-candidates) with a prior for the passage's retrieval rank, so the passage retrieval trusted most
-still leads when wording differs.
+Selection (``select``) picks sentences; assembly (``assemble``) decides whether they answer the
+question confidently and writes them as attributed, cited quotes. Sentences are scored by the
+question's content words (stemmed, weighted by rarity among the candidates) with a prior for the
+passage's retrieval rank, so the passage retrieval trusted most still leads when wording differs.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 import Stemmer
 
+from bot.answer.citations import Sources, make_citation
+from bot.answer.guards import request_guard
 from bot.ingest.sentences import MIN_WORDS, embed_text, sentence_spans
-from bot.records import Excerpt
+from bot.records import Citation, Excerpt, Hit
 
 _stem = Stemmer.Stemmer("english").stemWord
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
@@ -377,3 +380,78 @@ def _extend(cands: Sequence[Sentence], i: int, taken: set[int]) -> int:
     )
     words = len(a.excerpt.chunk.text[a.start : b.end].split())
     return j if same and words <= PASSAGE_WORDS else i
+
+
+# --- assembly -------------------------------------------------------------------------------
+# Relevance gates, fitted on eval/dev_tune.jsonl only (44 unanswerable;
+# scripts/calibrate_extractive.py --grid, docs/answers.md): an extractive answer counts as grounded
+# only when all three hold; otherwise the reply says the discussions don't seem to cover it and
+# shows the closest passages, marked as such.
+CONFIDENT_SIMILARITY = 0.40  # cosine of the best passage
+CONFIDENT_COVERAGE = 0.42  # idf-weighted share of question words found in the passages
+CONFIDENT_SENTENCE = 0.62  # cosine of the closest sentence
+NOT_DIRECTLY = "The discussions don't seem to cover that directly. The closest passages I found:"
+
+
+@dataclass(slots=True)
+class Assembly:
+    text: str  # one attributed quote per line, each with its [n] marker
+    confident: bool
+    citations: list[Citation]
+
+
+def assemble(
+    question: str,
+    excerpts: Sequence[Excerpt],
+    hits: Sequence[Hit],
+    *,
+    named: Sequence[str],
+    idf: dict[str, float],
+    embed: Embed | None,
+    sources: Sources,
+) -> Assembly | None:
+    """The extractive reply, or None when no sentence is worth showing. ``named``: speakers the
+    question names; ``idf``: corpus term weights for ``weighted_coverage``."""
+    picked = select(question, excerpts, prefer_speakers=named, embed=embed)
+    if not picked.passages:
+        return None
+    sims = [h.similarity for h in hits if h.similarity is not None]
+    coverage = weighted_coverage(question, excerpts, idf, ignore=named)
+    confident = (
+        max(sims, default=0.0) >= CONFIDENT_SIMILARITY
+        and coverage >= CONFIDENT_COVERAGE
+        and picked.best_cosine >= CONFIDENT_SENTENCE
+    )
+    lines: list[str] = [] if confident else [NOT_DIRECTLY]
+    citations: list[Citation] = []
+    for n, sent in enumerate(picked.passages, 1):
+        cite = sentence_citation(sent, n, sources)
+        citations.append(cite)
+        who = f"**{cite.speaker}** said" if cite.speaker else f"In *{cite.label}*"
+        lines.append(f"- {who}: “{display_quote(cite.quote)}” [{n}]")
+    text = request_guard("", "", excerpts).check("\n".join(lines)).text
+    return Assembly(text, confident, citations)
+
+
+def display_quote(text: str) -> str:
+    """One line, with inner double quotes shown as single ones so the outer quote stays whole."""
+    return " ".join(text.split()).replace("“", "‘").replace("”", "’").replace('"', "'")
+
+
+def sentence_citation(sent: Sentence, n: int, sources: Sources) -> Citation:
+    """Extractive quotes are exact slices of the chunk, mapped back to the file through its
+    pieces; this is the same span arithmetic verified quotes use (tested against the files)."""
+    chunk = sent.excerpt.chunk
+    piece = chunk.piece_at(sent.start)
+    char_start, char_end = chunk.file_span(sent.start, sent.end)
+    return make_citation(
+        n,
+        chunk.source,
+        speaker=piece.speaker,
+        start=piece.start,
+        quote=sent.text,
+        char_start=char_start,
+        char_end=char_end,
+        sources=sources,
+        title=chunk.title,
+    )

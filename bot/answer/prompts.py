@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from string import Template
@@ -18,7 +17,7 @@ from string import Template
 from bot.answer.output_guard import make_canary
 from bot.guard.transcript import for_prompt, one_line_for_prompt
 from bot.ingest.flags import INSTRUCTION_LIKE, instruction_like
-from bot.records import Excerpt, Turn
+from bot.records import BuiltPrompt, Excerpt, Turn
 from bot.timefmt import hms
 from bot.tokens import count_tokens, truncate_tokens
 
@@ -49,15 +48,6 @@ def excerpt_header(ex: Excerpt) -> str:
     if INSTRUCTION_LIKE in c.flags or instruction_like(c.title):
         bits.append(FLAGGED)
     return f"[{ex.n}] " + " — ".join(bits)
-
-
-@dataclass(slots=True)
-class BuiltPrompt:
-    messages: list[dict[str, str]]
-    system: str
-    canary: str
-    excerpts: list[Excerpt]  # the ones that fit the budget, numbered as the model sees them
-    tokens: int
 
 
 def system_message(persona: str | None, canary: str, strict: bool) -> str:

@@ -1,4 +1,4 @@
-"""Citations as footnotes, and deep links into recordings whose hosts support a time offset.
+"""Citations as footnotes, the same on every surface.
 
 Every surface renders footnotes with ``footnote_line`` so the REPL, ``ask`` and Discord agree:
 ``[1] No Priors — Emad Mostaque, 00:44:28``.
@@ -6,30 +6,8 @@ Every surface renders footnotes with ``footnote_line`` so the REPL, ``ask`` and 
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-
 from bot.records import Answer, Citation
 from bot.timefmt import hms
-
-_YOUTUBE = {"youtube.com", "www.youtube.com", "m.youtube.com", "youtu.be", "music.youtube.com"}
-_VIMEO = {"vimeo.com", "www.vimeo.com"}
-
-
-def deep_link(url: str | None, seconds: float | None) -> str | None:
-    """The URL at the quote's moment where the host supports it; the plain URL otherwise."""
-    if not url:
-        return None
-    if seconds is None:
-        return url
-    parts = urlsplit(url)
-    host = parts.netloc.lower()
-    t = int(seconds)
-    if host in _YOUTUBE:
-        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "t"] + [("t", f"{t}s")]
-        return urlunsplit(parts._replace(query=urlencode(query)))
-    if host in _VIMEO:
-        return urlunsplit(parts._replace(fragment=f"t={t}s"))
-    return url
 
 
 def footnote_line(c: Citation, *, link: bool = True) -> str:

@@ -126,24 +126,23 @@ async def answer_timings(
     """Our own per-answer work with the model's time excluded: retrieval, prompt building, quote
     verification, citations and output guards run for real on a reply quoting the top excerpt;
     plus the full extractive answer (which has no model)."""
-    from bot.answer.engine import Engine, request_guard
+    from bot.answer.engine import Engine
     from bot.answer.prompts import build_prompt
 
-    engine = Engine(settings.model_copy(update={"openai_base_url": None, "openai_api_key": None}))
-    engine.store = store
-    engine.retriever = Retriever(store)
+    engine = Engine(
+        settings.model_copy(update={"openai_base_url": None, "openai_api_key": None}), store=store
+    )
     overhead: list[float] = []
     extractive: list[float] = []
     for i in range(WARMUP + RUNS):
         q = questions[i % len(questions)]
         t = time.perf_counter()
-        hits = engine.retriever.search(q, settings.top_k)
-        excerpts = engine._excerpts(hits, None)
-        prompt = build_prompt(q, excerpts, persona=None, budget_tokens=settings.context_window)
+        found = await engine.retrieve(q, k=settings.top_k)  # the LLM path's k
+        budget = settings.context_window
+        prompt = build_prompt(q, found.excerpts, persona=None, budget_tokens=budget)
         first = " ".join(prompt.excerpts[0].chunk.text.split()[:12]) if prompt.excerpts else ""
         reply = f'They said "{first}" [1], and "a quote nobody said" [2].'
-        guard = request_guard(prompt.system, prompt.canary, prompt.excerpts)
-        engine._finish(reply, prompt.excerpts, None, guard)
+        engine.finish(reply, prompt)
         if i >= WARMUP:
             overhead.append(time.perf_counter() - t)
         if WARMUP <= i < WARMUP + EXTRACTIVE_RUNS:

@@ -44,11 +44,10 @@ from typing import Any, Literal
 
 from bot.answer.engine import REFUSAL, Defences, Engine
 from bot.answer.llm import LLMError, describe_endpoint
-from bot.answer.prompts import BuiltPrompt
 from bot.errors import PanelistError
 from bot.index.store import Store
 from bot.ingest.manifest import SourceMeta, load_manifest
-from bot.records import Answer
+from bot.records import Answer, BuiltPrompt
 from bot.retrieve.search import QueryError
 from bot.settings import Settings
 
@@ -627,7 +626,6 @@ async def ask(
     engine: Engine, case: Case, sources: SourceIndex, planted_retrieved: bool | None
 ) -> Outcome:
     """One question through the real answer path; user-facing refusals become statuses."""
-    engine.last_prompt = None
     answer: Answer | None = None
     try:
         answer = await engine.answer(case.question)
@@ -644,9 +642,8 @@ async def ask(
             status = "not_covered"
         else:
             status = "answered"
-    return score(
-        case, answer, status, engine.last_prompt, sources, planted_retrieved=planted_retrieved
-    )
+    prompt = answer.trace.prompt if answer and answer.trace else None
+    return score(case, answer, status, prompt, sources, planted_retrieved=planted_retrieved)
 
 
 def _planted_retrieved(engine: Engine, case: Case) -> bool | None:
@@ -708,8 +705,7 @@ async def run_suite(
 
     Without ``ablate`` one run uses ``defences`` (default: production's, from the settings).
     Two phases: direct attacks and benign questions on the seeds alone (a planted chunk must not
-    confound them), then indirect cases with the planted transcripts ingested. Cases run one after
-    another because ``Engine.last_prompt`` belongs to the latest request.
+    confound them), then indirect cases with the planted transcripts ingested.
     """
     import asyncio
 
@@ -755,8 +751,7 @@ async def run_suite(
                         if on_case:
                             on_case(name, outcome)
                 finally:
-                    if engine.llm:
-                        await engine.llm.aclose()
+                    await engine.aclose()  # closes its model client; the store is ours
         finally:
             store.close()
     runs = [

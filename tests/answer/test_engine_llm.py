@@ -140,11 +140,12 @@ async def test_request_layout_keeps_system_message_clean(
     """The request sent has the canary in the system message and no question or transcript."""
     openai_server.responder = quoting(YANN)
     engine = make_engine()
-    await engine.answer(YANN_Q)
+    answer = await engine.answer(YANN_Q)
     (request,) = openai_server.chat_requests
     system, excerpts, final = request.messages
     assert system["role"] == "system"
-    assert engine.last_prompt is not None and engine.last_prompt.canary in system["content"]
+    prompt = answer.trace.prompt if answer.trace else None
+    assert prompt is not None and prompt.canary in system["content"]
     assert YANN_Q not in system["content"] and YANN not in system["content"]
     assert YANN in excerpts["content"]
     assert final["content"].startswith(f"Question: {YANN_Q}")

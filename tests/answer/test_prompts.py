@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from bot.answer.prompts import BuiltPrompt, build_prompt
-from bot.records import Chunk, Excerpt, Piece, Turn
+from bot.answer.prompts import build_prompt
+from bot.records import BuiltPrompt, Chunk, Excerpt, Piece, Turn
 
 YANN = "So if you legislate open source out of existence because of fears, you slow down progress"
 ANDREW = "I think that intelligence, net net, tends to make societies wealthier"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.answer.render import deep_link, footnote_line, plain_text
+from bot.answer.citations import deep_link
+from bot.answer.render import footnote_line, plain_text
 from bot.records import Answer, Citation
 
 

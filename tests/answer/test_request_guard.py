@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.answer.engine import request_guard
+from bot.answer.guards import request_guard
 from bot.ingest.flags import INSTRUCTION_LIKE
 from bot.records import Chunk, Excerpt, Piece
 

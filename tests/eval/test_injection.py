@@ -19,7 +19,6 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.answer.engine import REFUSAL, Engine
-from bot.answer.prompts import BuiltPrompt
 from bot.eval.injection import (
     EVAL_MARKER,
     EvalResult,
@@ -33,7 +32,7 @@ from bot.eval.injection import (
     split_quotes,
     wilson,
 )
-from bot.records import Answer, Citation
+from bot.records import Answer, BuiltPrompt, Citation
 from bot.settings import Settings, load_settings
 from tests.conftest import SEEDS
 from tests.fakes.obedient_model import obedient_reply
@@ -291,7 +290,8 @@ def passage_citations(answer: Answer) -> list[Citation]:
 async def ask_003(settings: Settings) -> tuple[Answer, BuiltPrompt | None]:
     engine = Engine(settings)
     try:
-        return await engine.answer(QUESTION_003), engine.last_prompt
+        answer = await engine.answer(QUESTION_003)
+        return answer, answer.trace.prompt if answer.trace else None
     finally:
         await engine.aclose()
 
