@@ -1,7 +1,7 @@
 """``panelist eval injection``: run the probe suite and print what got through, per category.
 
-Registered on the ``eval`` group by ``bot.surfaces.cli``; the CLI helpers are imported inside the
-command because that module imports this one while it is still being defined.
+The suite, the store and the scoring live in ``bot.eval.injection``; this module parses options
+and renders the result.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
+from bot.surfaces.cli.common import emit_json, fail, friendly_errors, settings_for
 
 LimitOpt = Annotated[
     int | None,
@@ -53,7 +55,6 @@ def eval_injection(
 ) -> None:
     """Attack success, leaks and false refusals on eval/injection, scored in code."""
     from bot.eval.injection import InjectionEvalError, load_suite, run_suite, select
-    from bot.surfaces.cli import emit_json, fail, friendly_errors, settings_for
     from bot.surfaces.console import progress
 
     made = data_dir is None

@@ -8,31 +8,24 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from bot.surfaces.cli.common import DataDir, JsonFlag, with_store
 
-def doctor_command(
+
+def doctor(
     repair: Annotated[
         bool, typer.Option("--repair", help="Re-embed missing vectors, drop orphans/leftovers.")
     ] = False,
-    data_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--data-dir", help="Store and indexes (default: PANELIST_DATA_DIR or ./data)."
-        ),
-    ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Machine-readable output on stdout.")
-    ] = False,
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Compare the catalog with the vector store; exit 1 if they disagree (after --repair: if
     anything is still wrong)."""
     from bot.index.doctor import diagnose
     from bot.index.doctor import repair as run_repair
-    from bot.surfaces.cli import with_store
     from bot.surfaces.console import err, out, progress
 
     def run(store):  # type: ignore[no-untyped-def]

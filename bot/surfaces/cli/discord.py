@@ -1,9 +1,6 @@
 """``panelist discord`` (run the bot), ``panelist discord sync`` and ``panelist feedback``.
 
-Registered on the main CLI in ``bot/surfaces/cli.py``. discord.py and the engine are imported
-inside the commands so ``panelist --help`` stays instant; the shared helpers (``fail``,
-``friendly_errors``) are looked up through the module at call time because that module imports
-this one while it is still loading.
+discord.py and the engine are imported inside the commands so ``panelist --help`` stays instant.
 """
 
 from __future__ import annotations
@@ -16,8 +13,8 @@ from typing import Annotated
 
 import typer
 
-import bot.surfaces.cli as base
 from bot.settings import Settings
+from bot.surfaces.cli.common import DataDir, emit_json, fail, friendly_errors, settings_for
 
 NO_TOKEN = (
     "no Discord bot token: open https://discord.com/developers/applications, pick (or create) "
@@ -33,11 +30,6 @@ NO_INTENT = (
     "enable it in the developer portal (Bot → Privileged Gateway Intents → Message Content "
     "Intent), or unset PANELIST_DISCORD_MESSAGE_CONTENT"
 )
-
-DataDir = Annotated[
-    Path | None,
-    typer.Option("--data-dir", help="Store and indexes (default: PANELIST_DATA_DIR or ./data)."),
-]
 
 discord_app = typer.Typer(
     help="Run the Discord bot (`panelist discord`), or register its slash commands (`sync`).",
@@ -55,8 +47,8 @@ def discord_main(ctx: typer.Context, data_dir: DataDir = None) -> None:
 
     settings = _settings(data_dir)
     if not token_of(settings):
-        base.fail(NO_TOKEN)
-    with base.friendly_errors(), _discord_errors():
+        fail(NO_TOKEN)
+    with friendly_errors(), _discord_errors():
         asyncio.run(run_bot(settings))
 
 
@@ -77,8 +69,8 @@ def sync(
 
     settings = _settings(None)
     if not token_of(settings):
-        base.fail(NO_TOKEN)
-    with base.friendly_errors(), _discord_errors():
+        fail(NO_TOKEN)
+    with friendly_errors(), _discord_errors():
         names = asyncio.run(sync_commands(settings, guild, clear=clear))
     where = f"in guild {guild}" if guild is not None else "globally"
     from bot.surfaces.console import out
@@ -89,7 +81,7 @@ def sync(
         out.print(f"registered {len(names)} commands {where}: {', '.join(names)}")
 
 
-def feedback_command(
+def feedback(
     data_dir: DataDir = None,
     recent: Annotated[int, typer.Option(min=0, help="How many recent 👎 questions to list.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
@@ -97,12 +89,12 @@ def feedback_command(
     """Summarise the 👍/👎 votes given under Discord answers."""
     from bot.surfaces.discord.feedback import FeedbackStore, feedback_path
 
-    with base.friendly_errors():
-        settings = base.settings_for(data_dir)
+    with friendly_errors():
+        settings = settings_for(data_dir)
         store = FeedbackStore(feedback_path(settings))
         summary = store.summary(recent=recent)
     if as_json:
-        base.emit_json({"file": str(store.path), **summary.as_json()})
+        emit_json({"file": str(store.path), **summary.as_json()})
         return
     from rich.markup import escape
 
@@ -125,8 +117,8 @@ def feedback_command(
 
 def _settings(data_dir: Path | None) -> Settings:
     """Settings with INFO logging unless PANELIST_LOG_LEVEL says otherwise: a bot is a service."""
-    with base.friendly_errors():
-        settings = base.settings_for(data_dir)
+    with friendly_errors():
+        settings = settings_for(data_dir)
     if "log_level" not in settings.model_fields_set:
         logging.getLogger().setLevel(logging.INFO)
     return settings
@@ -141,10 +133,10 @@ def _discord_errors() -> Iterator[None]:
     try:
         yield
     except discord.LoginFailure:
-        base.fail(BAD_TOKEN)
+        fail(BAD_TOKEN)
     except discord.PrivilegedIntentsRequired:
-        base.fail(NO_INTENT)
+        fail(NO_INTENT)
     except (aiohttp.ClientConnectionError, OSError) as exc:
-        base.fail(f"cannot reach Discord ({type(exc).__name__}); check the network")
+        fail(f"cannot reach Discord ({type(exc).__name__}); check the network")
     except discord.HTTPException as exc:
-        base.fail(f"Discord refused a request (HTTP {exc.status} {exc.code})")
+        fail(f"Discord refused a request (HTTP {exc.status} {exc.code})")
