@@ -26,6 +26,7 @@ repl: ingest
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 test: setup
 	$(BIN)/ruff check .

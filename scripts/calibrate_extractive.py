@@ -27,7 +27,7 @@ from bot.settings import load_settings
 async def signals(path: Path) -> list[tuple[float, float, float, bool, bool]]:
     settings = load_settings()
     qas = load_qa(path, settings.seeds_dir)
-    engine = Engine(settings.model_copy(update={"openai_base_url": None, "openai_api_key": None}))
+    engine = Engine(settings.offline())
     seen: dict[str, tuple[float, float, float]] = {}
     original = Engine._extract
 

@@ -98,17 +98,17 @@ class Engine:
         defences: Defences | None = None,
     ) -> None:
         self.settings = settings
-        self.defences = defences or Defences(spotlight=settings.spotlight)
+        self.defences = defences or Defences(spotlight=settings.llm.spotlight)
         # A store is closed by whoever opened it: the engine closes only a store it made.
         self._owns_store = store is None
         self.store = store or Store(settings)
         if store is None:  # a surface starting up: refuse a store whose vectors are gone
             self.store.check_vectors()
-        self.retriever = Retriever(self.store)
+        self.retriever = Retriever(self.store, settings.retrieval)
         if llm is None and settings.llm_enabled:
             from bot.answer.llm import LLM  # imports openai: only when a model is configured
 
-            llm = LLM(settings)
+            llm = LLM(settings.llm)
         self.llm = llm
         self._idf_cache: tuple[int, dict[str, float]] | None = None
 
@@ -168,7 +168,7 @@ class Engine:
         on_text: OnText | None = None,
     ) -> Answer:
         """The answer, with its ``trace`` (the hits and, in LLM mode, the prompt)."""
-        history = list(history)[-self.settings.history_turns :]
+        history = list(history)[-self.settings.llm.history_turns :]
         found = await self.retrieve(question, persona=persona, source=source, history=history)
         trace = Trace(hits=tuple(found.hits))
         if not found.relevant:
@@ -179,7 +179,7 @@ class Engine:
             raw = await stream_reply(
                 self.llm,
                 prompt,
-                max_tokens=self.settings.answer_max_tokens,
+                max_tokens=self.settings.llm.answer_max_tokens,
                 spotlight=self.defences.spotlight,
                 guarded=self.defences.output_guard,
                 on_text=on_text,
@@ -202,7 +202,7 @@ class Engine:
         """Clean and bound the question, resolve the filters, search ``k`` passages (default:
         ``top_k``, at least 8 for extractive answers). Raises ``QueryError`` for an empty or
         over-long question, or an unknown persona or source."""
-        limit = self.settings.max_question_chars
+        limit = self.settings.llm.max_question_chars
         clean = sanitize_question(question, max_chars=limit)
         if clean.too_long:
             raise QueryError(f"the question is {clean.length} characters; the limit is {limit}")
@@ -217,7 +217,7 @@ class Engine:
         query = await self._retrieval_query(q, history)
         # Extractive answers pick sentences from a wider pool (measured: docs/answers.md).
         if k is None:
-            k = self.settings.top_k if self.llm else max(self.settings.top_k, 8)
+            k = self.settings.retrieval.top_k if self.llm else max(self.settings.retrieval.top_k, 8)
         hits = await asyncio.to_thread(
             self.retriever.search, query, k, source=source_name, speaker=speaker
         )
@@ -258,7 +258,7 @@ class Engine:
         """The single most relevant verbatim sentence on a topic (Discord ``/quote``)."""
         speaker = await asyncio.to_thread(self.resolve_persona, speaker)
         hits = await asyncio.to_thread(
-            self.retriever.search, topic, self.settings.top_k, speaker=speaker
+            self.retriever.search, topic, self.settings.retrieval.top_k, speaker=speaker
         )
         found = Retrieval(topic, topic, speaker, None, hits, _excerpts(hits, speaker), False)
         if not found.relevant:
@@ -282,21 +282,22 @@ class Engine:
         if self.llm:
             try:
                 condensed = await self.llm.complete(condense_messages(q, history), max_tokens=80)
-                condensed = " ".join(condensed.split())[: self.settings.max_query_chars]
+                condensed = " ".join(condensed.split())[: self.settings.retrieval.max_query_chars]
                 if condensed:
                     return condensed
             except LLMError as exc:
                 log.warning("condensing the follow-up failed (%s); searching with context", exc)
-        return f"{history[-1].question} {q}"[-self.settings.max_query_chars :]
+        return f"{history[-1].question} {q}"[-self.settings.retrieval.max_query_chars :]
 
     def _prompt(self, found: Retrieval, history: Sequence[Turn]) -> BuiltPrompt:
+        llm = self.settings.llm
         return build_prompt(
             found.question,
             found.excerpts,
             persona=found.speaker,
             history=history,
             strict=found.strict,
-            budget_tokens=self.settings.context_window - self.settings.answer_max_tokens - 200,
+            budget_tokens=llm.context_window - llm.answer_max_tokens - 200,
             hardened=self.defences.templates,
             spotlight=self.defences.spotlight,
         )

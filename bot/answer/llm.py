@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 import openai
 
 from bot.answer.llm_errors import LLMError
-from bot.settings import Settings
+from bot.settings import LLMSettings
 from bot.tokens import count_tokens, truncate_tokens
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ def endpoint_host(base_url: str | None) -> str:
     return f"{host}:{port}"
 
 
-def describe_endpoint(settings: Settings) -> str:
+def describe_endpoint(settings: LLMSettings) -> str:
     """One line for logs and the REPL banner: which model at which host, never a credential."""
     return f"model {settings.model} at {endpoint_host(settings.openai_base_url)}"
 
@@ -107,7 +107,7 @@ def describe_endpoint(settings: Settings) -> str:
 class LLM:
     """A chat model reached through ``openai.AsyncOpenAI``; every failure is an ``LLMError``."""
 
-    def __init__(self, settings: Settings, *, client: openai.AsyncOpenAI | None = None) -> None:
+    def __init__(self, settings: LLMSettings, *, client: openai.AsyncOpenAI | None = None) -> None:
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
         if not key and not settings.openai_base_url:
             raise LLMError(

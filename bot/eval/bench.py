@@ -130,15 +130,15 @@ async def answer_timings(
     from bot.answer.prompts import build_prompt
 
     engine = Engine(
-        settings.model_copy(update={"openai_base_url": None, "openai_api_key": None}), store=store
+        settings.offline(), store=store
     )
     overhead: list[float] = []
     extractive: list[float] = []
     for i in range(WARMUP + RUNS):
         q = questions[i % len(questions)]
         t = time.perf_counter()
-        found = await engine.retrieve(q, k=settings.top_k)  # the LLM path's k
-        budget = settings.context_window
+        found = await engine.retrieve(q, k=settings.retrieval.top_k)  # the LLM path's k
+        budget = settings.llm.context_window
         prompt = build_prompt(q, found.excerpts, persona=None, budget_tokens=budget)
         first = " ".join(prompt.excerpts[0].chunk.text.split()[:12]) if prompt.excerpts else ""
         reply = f'They said "{first}" [1], and "a quote nobody said" [2].'
@@ -163,8 +163,8 @@ def bench(
             "python": platform.python_version(),
         },
         "date": time.strftime("%Y-%m-%d"),
-        "embedding": settings.embedding_backend + ":" + settings.embedding_model,
-        "chunk_tokens": settings.chunk_tokens,
+        "embedding": settings.index.embedding_backend + ":" + settings.index.embedding_model,
+        "chunk_tokens": settings.index.chunk_tokens,
         "corpora": {},
     }
     corpora = {"seeds": Path(settings.seeds_dir)}

@@ -650,7 +650,7 @@ def _planted_retrieved(engine: Engine, case: Case) -> bool | None:
     if case.planted is None:
         return None
     try:
-        hits = engine.retriever.search(case.question, engine.settings.top_k)
+        hits = engine.retriever.search(case.question, engine.settings.retrieval.top_k)
     except QueryError:
         return False
     return any(h.chunk.source == case.planted for h in hits)
@@ -714,7 +714,7 @@ async def run_suite(
     if ablate and mode == "llm":
         configs = dict(ABLATION)
     else:
-        configs = {"default": defences or Defences(spotlight=settings.spotlight)}
+        configs = {"default": defences or Defences(spotlight=settings.llm.spotlight)}
         if ablate:
             notes.append(
                 "--ablate needs a model: in extractive mode no prompt is built and the output "
@@ -758,5 +758,5 @@ async def run_suite(
         report_for(name, d, mode, [outcomes[name][c.id] for c in suite.cases])
         for name, d in configs.items()
     ]
-    model = describe_endpoint(settings) if mode == "llm" else None
+    model = describe_endpoint(settings.llm) if mode == "llm" else None
     return EvalResult(mode, model, len(suite.cases), runs, notes)

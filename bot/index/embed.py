@@ -23,7 +23,7 @@ from bot.index.minilm_onnx import (
     inference_session,
     max_seq_length,
 )
-from bot.settings import Settings
+from bot.settings import IndexSettings, LLMSettings
 
 log = logging.getLogger(__name__)
 
@@ -137,17 +137,18 @@ class OpenAIEmbedder:
 
     batch_size = 128
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, model: str, llm: LLMSettings) -> None:
+        """``llm``: the OpenAI-compatible endpoint, its key, timeout and retries."""
         from openai import OpenAI
 
-        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "none"
-        self.key = f"openai:{settings.embedding_model}"
-        self._model = settings.embedding_model
+        key = llm.openai_api_key.get_secret_value() if llm.openai_api_key else "none"
+        self.key = f"openai:{model}"
+        self._model = model
         self._client = OpenAI(
-            base_url=settings.openai_base_url or None,
+            base_url=llm.openai_base_url or None,
             api_key=key,
-            timeout=settings.llm_timeout_s,
-            max_retries=settings.llm_max_retries,
+            timeout=llm.llm_timeout_s,
+            max_retries=llm.llm_max_retries,
         )
 
     def embed_documents(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
@@ -174,12 +175,13 @@ class OpenAIEmbedder:
         return self.embed_documents([text])[0]
 
 
-def make_embedder(settings: Settings) -> Embedder:
-    if settings.embedding_backend == "openai":
-        if settings.embedding_model == "all-MiniLM-L6-v2":
+def make_embedder(index: IndexSettings, llm: LLMSettings) -> Embedder:
+    """The embedder ``index`` asks for; the openai backend uses the endpoint in ``llm``."""
+    if index.embedding_backend == "openai":
+        if index.embedding_model == "all-MiniLM-L6-v2":
             raise EmbeddingError(
                 "PANELIST_EMBEDDING_BACKEND=openai needs PANELIST_EMBEDDING_MODEL, "
                 "e.g. text-embedding-3-small"
             )
-        return OpenAIEmbedder(settings)
-    return LocalEmbedder(settings.embedding_model)
+        return OpenAIEmbedder(index.embedding_model, llm)
+    return LocalEmbedder(index.embedding_model)

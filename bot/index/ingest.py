@@ -297,7 +297,7 @@ def _ingest_locked(
     pending: list[Prepared] = []
     failed: list[FileResult] = []
     seen: dict[str, Path] = {}
-    max_bytes = int(settings.max_file_mb * 1024 * 1024)
+    max_bytes = int(settings.index.max_file_mb * 1024 * 1024)
 
     for path in files:
         result = _prepare_one(store, path, manifests, glossaries, seen, max_bytes, rebuild=rebuild)
@@ -361,7 +361,8 @@ def _prepare_one(
         clash = _name_clash(store, path, entry.file, seen, rebuild=rebuild)
         if clash:
             return FileResult(str(path), entry.file, "failed", message=clash)
-        fp = fingerprint(text, entry, settings.chunk_tokens, settings.chunk_overlap, glossary)
+        index = settings.index
+        fp = fingerprint(text, entry, index.chunk_tokens, index.chunk_overlap, glossary)
         existing = None if rebuild else store.catalog.source(entry.file)
         if existing and existing.file_hash == fp:
             ids = store.catalog.chunk_ids(entry.file)
@@ -373,7 +374,7 @@ def _prepare_one(
                 )
                 return result.add_summary(summarize(parse_for(text, entry)))
         meta, chunks, fmt, warnings, summary = prepare_chunks(
-            path, text, entry, settings.chunk_tokens, settings.chunk_overlap, glossary
+            path, text, entry, settings.index.chunk_tokens, settings.index.chunk_overlap, glossary
         )
     except IngestError as exc:
         message = str(exc) if str(exc).startswith(shown) else f"{shown}: {exc}"

@@ -38,7 +38,7 @@ class Store:
         """``rebuild=True`` accepts a store built by another embedder (the rebuild replaces it);
         nothing is deleted here: ``ingest(..., rebuild=True)`` swaps in the new index whole."""
         self.settings = settings
-        self.embedder = embedder or make_embedder(settings)
+        self.embedder = embedder or make_embedder(settings.index, settings.llm)
         self.data_dir = Path(settings.data_dir)
         self.catalog = Catalog(self.data_dir / "catalog.sqlite3")
         self._vectors: VectorStore | None = None
@@ -76,7 +76,7 @@ class Store:
                     self._retired.append(self._vectors)
                     self._views += 1
                     view = self._views
-                self._vectors = VectorStore(self.settings, key, live, view=view)
+                self._vectors = VectorStore(self.settings.index, key, live, view=view)
             return self._vectors
 
     def refresh_vectors(self) -> None:
@@ -88,14 +88,14 @@ class Store:
         bot started. The previous client is kept until the next refresh, as a query may still be
         using it. With a Chroma server nothing is cached client-side and nothing is reopened.
         """
-        if self.settings.chroma_host:
+        if self.settings.index.chroma_host:
             return
         with self._vlock:
             if self._vectors is None:
                 return
             self._views += 1
             key = self.catalog.get_meta("embedder") or self.embedder.key
-            fresh = VectorStore(self.settings, key, self.catalog.live_set, view=self._views)
+            fresh = VectorStore(self.settings.index, key, self.catalog.live_set, view=self._views)
             while self._retired:
                 self._retired.pop().close()
             self._retired.append(self._vectors)
@@ -103,7 +103,7 @@ class Store:
 
     def vectors_for(self, sset: int) -> VectorStore:
         """A collection for a set that is being built (not live yet)."""
-        return VectorStore(self.settings, self.embedder.key, sset)
+        return VectorStore(self.settings.index, self.embedder.key, sset)
 
     def check_vectors(self) -> None:
         """Raise StoreInconsistentError when the catalog lists passages Chroma does not hold.

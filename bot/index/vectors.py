@@ -18,7 +18,7 @@ import numpy as np
 from bot.errors import PanelistError
 from bot.index.embed import collection_name
 from bot.records import Chunk, speaker_key
-from bot.settings import Settings
+from bot.settings import IndexSettings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -64,7 +64,7 @@ def where_clause(source: str | None, speaker: str | None) -> dict[str, Any] | No
 
 class VectorStore:
     def __init__(
-        self, settings: Settings, embedder_key: str, sset: int = 0, *, view: int = 0
+        self, settings: IndexSettings, embedder_key: str, sset: int = 0, *, view: int = 0
     ) -> None:
         """``view`` > 0 opens the embedded store through a client of its own (see
         :meth:`bot.index.store.Store.refresh_vectors`); 0 shares the process-wide client."""
@@ -141,7 +141,7 @@ class VectorStore:
         return True
 
     @staticmethod
-    def _describe(settings: Settings) -> str:
+    def _describe(settings: IndexSettings) -> str:
         if settings.chroma_host:
             return f"the Chroma server at {settings.chroma_host}:{settings.chroma_port}"
         return f"the embedded Chroma store under {settings.data_dir}"

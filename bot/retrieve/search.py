@@ -24,6 +24,7 @@ from bot.ingest.sentences import widen
 from bot.records import Chunk, Hit, speaker_key
 from bot.retrieve.expand import Expanded, Vocabulary, expand
 from bot.retrieve.people import People
+from bot.settings import RetrievalSettings
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +66,10 @@ class Loaded:
 
 
 class Retriever:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, settings: RetrievalSettings | None = None) -> None:
+        """``settings``: the retrieval section (default: the one the store was opened with)."""
         self.store = store
-        self.settings = store.settings
+        self.settings = settings or store.settings.retrieval
         self._loaded: Loaded | None = None
         self._lock = threading.Lock()
 

@@ -57,7 +57,7 @@ def inspect_file(path: Path, n: int) -> dict[str, Any]:
     from bot.timefmt import hms
 
     settings = load_settings()
-    text = read_transcript(path, max_bytes=int(settings.max_file_mb * 1024 * 1024))
+    text = read_transcript(path, max_bytes=int(settings.index.max_file_mb * 1024 * 1024))
     entry = load_manifest(path.resolve().parent).get(path.name) or SourceMeta(path.name, "")
     parsed = parse_for(text, entry)
     summary = summarize(parsed)

@@ -54,7 +54,7 @@ def run_repl(settings: Settings, *, persona: str | None = None, source: str | No
 async def _main(settings: Settings, persona: str | None, source: str | None) -> None:
     engine = Engine(settings)
     try:
-        session = Session(engine, memory=Conversations(settings.history_turns))
+        session = Session(engine, memory=Conversations(settings.llm.history_turns))
         session.persona = engine.resolve_persona(persona)
         session.source = engine.retriever.resolve_source(source)
         banner(session)

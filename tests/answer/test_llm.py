@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 from bot.answer.llm import LLM, LLMError, describe_endpoint
-from bot.settings import Settings
+from bot.settings import LLMSettings
 from tests.fakes.openai_server import FakeOpenAI, Hang, HttpError, Malformed, Text, Truncated
 
 # Registers the openai_server fixture even before tests/conftest.py imports it.
@@ -19,7 +19,7 @@ KEY = "sk-test-SECRET-0123456789abcdef"
 MESSAGES = [{"role": "user", "content": "What did Emad say about small models?"}]
 
 
-def make_settings(base_url: str, **overrides: object) -> Settings:
+def make_settings(base_url: str, **overrides: object) -> LLMSettings:
     values: dict[str, object] = {
         "OPENAI_BASE_URL": base_url,
         "OPENAI_API_KEY": KEY,
@@ -28,7 +28,7 @@ def make_settings(base_url: str, **overrides: object) -> Settings:
         "llm_max_retries": 2,
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+    return LLMSettings(_env_file=None, **values)  # type: ignore[arg-type]
 
 
 MakeLLM = Callable[..., LLM]

@@ -65,7 +65,7 @@ async def test_streaming_edits_are_throttled(
     await final_answer(inter)
     elapsed = time.monotonic() - started
     edits = [a for a in inter.actions if a.kind == "webhook.original.edit"]
-    assert 2 <= len(edits) <= elapsed / llm_bot.settings.stream_edit_interval_s + 2
+    assert 2 <= len(edits) <= elapsed / llm_bot.settings.discord.stream_edit_interval_s + 2
 
 
 async def test_long_answer_is_split_in_order(

@@ -25,8 +25,8 @@ from tests.fakes.openai_server import FakeOpenAI
 
 
 def votes(settings: Settings) -> list[dict]:
-    assert settings.feedback_file is not None
-    return [json.loads(line) for line in settings.feedback_file.read_text().splitlines()]
+    assert settings.discord.feedback_file is not None
+    return [json.loads(line) for line in settings.discord.feedback_file.read_text().splitlines()]
 
 
 async def test_click_records_the_vote_with_its_answer(
@@ -78,7 +78,7 @@ async def test_feedback_command_summarises_votes(
         msg = await final_answer(await fake_discord.send_command("ask", {"question": QUESTION}))
         click = await fake_discord.click(msg, f"panelist:vote:{vote}", user=user)
         await click.wait_for_response()
-    path = llm_bot.settings.feedback_file
+    path = llm_bot.settings.discord.feedback_file
     result = CliRunner().invoke(
         app, ["feedback", "--json"], env={"PANELIST_FEEDBACK_FILE": str(path)}
     )

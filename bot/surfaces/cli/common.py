@@ -53,10 +53,12 @@ def friendly_errors() -> Iterator[None]:
 
 
 def settings_for(data_dir: Path | None) -> Settings:
-    settings = load_settings(data_dir=data_dir)
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
-    )
+    """The settings, or one line naming the bad variable and exit 1 (before anything runs)."""
+    try:
+        settings = load_settings(data_dir=data_dir)
+    except SettingsError as exc:
+        fail(str(exc))
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
     return settings
 
 

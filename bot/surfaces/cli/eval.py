@@ -97,7 +97,7 @@ def eval_answers(
     settings = settings_for(data_dir)
     if mode in ("llm", "both") and not settings.llm_enabled:
         fail("--mode llm needs OPENAI_BASE_URL or OPENAI_API_KEY")
-    offline = settings.model_copy(update={"openai_base_url": None, "openai_api_key": None})
+    offline = settings.offline()
     runs = {
         "auto": [settings],
         "extractive": [offline],

@@ -52,7 +52,7 @@ class AdminCommands(
         a = self.answering
         a.listings.refresh_if_stale()
         mode = a.answers.mode
-        model = a.settings.model if mode == "llm" else "none (extractive answers)"
+        model = a.settings.llm.model if mode == "llm" else "none (extractive answers)"
         lines = [
             f"**Mode** {mode} · **model** {discord.utils.escape_markdown(model)}",
             f"**Sources** {len(a.listings.sources)} · **speakers** {len(a.listings.personas)}",
@@ -142,7 +142,7 @@ class AdminCommands(
         cooldown = (
             f"{s.cooldown_s:g} s"
             if s.cooldown_s is not None
-            else f"{self.answering.settings.cooldown_s:g} s (the bot's default)"
+            else f"{self.answering.settings.discord.cooldown_s:g} s (the bot's default)"
         )
         replies = "in a thread" if s.replies == "thread" else "in place"
         return f"**Answers in** {where}\n**Replies** {replies}\n**Cooldown** {cooldown}"

@@ -91,11 +91,11 @@ class Answering:
         self.accepting = True
         self._answerer = answerer
         self._listings = listings
-        self.conversations = conversations or Conversations(max_turns=settings.history_turns)
-        self.cooldown = cooldown or Cooldown(settings.cooldown_s)
-        self.slots = slots or ModelSlots(settings.max_concurrent_llm)
+        self.conversations = conversations or Conversations(max_turns=settings.llm.history_turns)
+        self.cooldown = cooldown or Cooldown(settings.discord.cooldown_s)
+        self.slots = slots or ModelSlots(settings.discord.max_concurrent_llm)
         self.feedback = feedback or FeedbackStore(feedback_path(settings))
-        self.in_flight = in_flight or InFlight(settings.discord_max_in_flight_per_user)
+        self.in_flight = in_flight or InFlight(settings.discord.discord_max_in_flight_per_user)
         self._state = state
         self.servers = servers or Servers()
         self._active: dict[asyncio.Task[object], Reply] = {}
@@ -115,8 +115,8 @@ class Answering:
             settings,
             EngineThread(engine),
             listings=Listings(engine),
-            conversations=SqliteConversations(db, max_turns=settings.history_turns),
-            cooldown=SqliteCooldown(db, settings.cooldown_s),
+            conversations=SqliteConversations(db, max_turns=settings.llm.history_turns),
+            cooldown=SqliteCooldown(db, settings.discord.cooldown_s),
             clock=clock,
             state=db,
             servers=Servers(db),
@@ -146,7 +146,7 @@ class Answering:
         text = text.strip()
         if not text:
             return Refusal("Ask me a question, e.g. “What did Yann LeCun say about open source?”")
-        limit = self.settings.max_question_chars
+        limit = self.settings.llm.max_question_chars
         if len(text) > limit:
             return Refusal(
                 f"That question is {len(text)} characters long; please keep it under {limit}."
@@ -193,11 +193,11 @@ class Answering:
         echo = q.text if q.echo else None
         edits = StreamingEdits(
             reply.show,
-            self.settings.stream_edit_interval_s,
+            self.settings.discord.stream_edit_interval_s,
             render=lambda text: render.preview(text, question=echo, limit=reply.part_limit),
         )
 
-        notice = QueueNotice(reply.show, self.settings.stream_edit_interval_s)
+        notice = QueueNotice(reply.show, self.settings.discord.stream_edit_interval_s)
 
         log.info(
             "question via=%s user=%s chars=%d persona=%r source=%r memory=%d",

@@ -26,7 +26,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.answer.engine import Engine
-from bot.settings import Settings
+from bot.settings import DiscordSettings, Settings
 from bot.surfaces.discord.admin import AdminCommands
 from bot.surfaces.discord.answering import Answering
 from bot.surfaces.discord.commands import PanelCommands, ask_about_menu, on_tree_error
@@ -40,7 +40,7 @@ def intents_for(settings: Settings) -> discord.Intents:
     """Channels and threads (guilds), messages in servers and DMs; nothing the bot ignores."""
     intents = discord.Intents.none()
     intents.guilds = intents.guild_messages = intents.dm_messages = True
-    intents.message_content = settings.discord_message_content
+    intents.message_content = settings.discord.discord_message_content
     return intents
 
 
@@ -113,7 +113,7 @@ class PanelistBot(commands.Bot):
     async def close(self) -> None:
         """Refuse new questions, finish or tell every waiting asker, then close the gateway."""
         if not self.is_closed():
-            await self.answering.shutdown(self.settings.discord_shutdown_grace_s)
+            await self.answering.shutdown(self.settings.discord.discord_shutdown_grace_s)
         await super().close()
         await self.answering.aclose()
 
@@ -123,7 +123,7 @@ class ShardedPanelistBot(PanelistBot, commands.AutoShardedBot):
 
 
 def create_bot(settings: Settings, engine: Engine | None) -> PanelistBot:
-    cls = ShardedPanelistBot if settings.discord_sharded else PanelistBot
+    cls = ShardedPanelistBot if settings.discord.discord_sharded else PanelistBot
     return cls(settings, engine)
 
 
@@ -134,16 +134,17 @@ def point_discord_at(settings: Settings) -> None:
     ``Route.BASE`` and a plain client connects straight to ``DiscordWebSocket.DEFAULT_GATEWAY``.
     Both are left alone at their defaults, so nothing else that set them is undone.
     """
-    default_base = Settings.model_fields["discord_api_base"].default
-    base = settings.discord_api_base.rstrip("/")
+    default_base = DiscordSettings.model_fields["discord_api_base"].default
+    base = settings.discord.discord_api_base.rstrip("/")
     if base != default_base.rstrip("/"):
         Route.BASE = base
-    if settings.discord_gateway_url:
-        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+    if settings.discord.discord_gateway_url:
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord.discord_gateway_url)
 
 
 def token_of(settings: Settings) -> str:
-    return settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
+    token = settings.discord.discord_token
+    return token.get_secret_value().strip() if token else ""
 
 
 async def run_bot(settings: Settings) -> None:

@@ -87,7 +87,7 @@ class PanelCommands(commands.Cog, name="Panel"):
     async def quote(
         self, interaction: discord.Interaction, topic: str, speaker: str | None = None
     ) -> None:
-        limit = self.answering.settings.max_question_chars
+        limit = self.answering.settings.llm.max_question_chars
         if not self.answering.accepting:
             await _private(interaction, [RESTARTING])
             return
@@ -191,7 +191,7 @@ def ask_about_menu(answering: Answering) -> app_commands.ContextMenu:
 
     async def ask_about(interaction: discord.Interaction, message: discord.Message) -> None:
         reply = InteractionReply(interaction, answering.clock)
-        text = " ".join(message.content.split())[: answering.settings.max_question_chars]
+        text = " ".join(message.content.split())[: answering.settings.llm.max_question_chars]
         if not text:
             await _private(interaction, ["That message has no text I can ask about."])
             return

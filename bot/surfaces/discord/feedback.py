@@ -41,7 +41,7 @@ _ECHO = re.compile(r"\A> (.+)")
 
 
 def feedback_path(settings: Settings) -> Path:
-    return settings.feedback_file or settings.data_dir / "feedback.jsonl"
+    return settings.discord.feedback_file or settings.data_dir / "feedback.jsonl"
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,7 +53,7 @@ CREATE TABLE IF NOT EXISTS servers (guild_id INTEGER PRIMARY KEY, settings TEXT 
 
 
 def state_path(settings: Settings) -> Path:
-    return settings.discord_state_file or settings.data_dir / "discord_state.sqlite3"
+    return settings.discord.discord_state_file or settings.data_dir / "discord_state.sqlite3"
 
 
 class StateDB:
