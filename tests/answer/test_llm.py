@@ -12,9 +12,6 @@ from bot.answer.llm import LLM, LLMError, describe_endpoint
 from bot.settings import LLMSettings
 from tests.fakes.openai_server import FakeOpenAI, Hang, HttpError, Malformed, Text, Truncated
 
-# Registers the openai_server fixture even before tests/conftest.py imports it.
-pytest_plugins = ["tests.fakes.openai_fixtures"]
-
 KEY = "sk-test-SECRET-0123456789abcdef"
 MESSAGES = [{"role": "user", "content": "What did Emad say about small models?"}]
 

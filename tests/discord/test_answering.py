@@ -9,7 +9,7 @@ from bot.answer.answerer import Answerer
 from bot.answer.engine import Engine
 from bot.surfaces.discord.answering import Answering
 from bot.surfaces.discord.engine_thread import EngineThread
-from tests.discord.conftest import bot_settings
+from tests.discord.helpers import bot_settings
 
 
 def _params(fn: object) -> list[tuple[str, object, object]]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.surfaces.discord.bot import PanelistBot
 from bot.surfaces.discord.errors import MODEL_DOWN
-from tests.discord.conftest import (
+from tests.discord.helpers import (
     ANSWER,
     KAI_FU,
     QUESTION,

@@ -9,7 +9,7 @@ from discord import app_commands
 
 from bot.answer.engine import Engine
 from bot.surfaces.discord.bot import PanelistBot, create_bot
-from tests.discord.conftest import ANSWER, QUESTION, bot_settings, panelist_bot
+from tests.discord.helpers import ANSWER, QUESTION, bot_settings, panelist_bot
 from tests.discord.test_conversations import answer_in
 from tests.fakes.discord_fixtures import fake_discord_server, running_bot
 from tests.fakes.discord_models import (

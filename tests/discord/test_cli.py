@@ -17,7 +17,7 @@ import discord
 import pytest
 
 from bot.surfaces.discord.bot import create_bot
-from tests.discord.conftest import QUESTION, SEEDS, bot_settings
+from tests.discord.helpers import QUESTION, SEEDS, bot_settings
 from tests.fakes.discord_models import GUILD_ID
 from tests.fakes.discord_server import FakeDiscord
 

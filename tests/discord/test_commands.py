@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.surfaces.discord.bot import PanelistBot
-from tests.discord.conftest import final_answer
+from tests.discord.helpers import final_answer
 from tests.fakes.discord_models import GENERAL_CHANNEL_ID, Perm
 from tests.fakes.discord_server import FakeDiscord
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.surfaces.discord.bot import PanelistBot
-from tests.discord.conftest import ANSWER, QUESTION, bot_settings, panelist_bot
+from tests.discord.helpers import ANSWER, QUESTION, bot_settings, panelist_bot
 from tests.fakes.discord_models import BOT_ID, GENERAL_CHANNEL_ID, FakeMessage
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.openai_server import FakeOpenAI

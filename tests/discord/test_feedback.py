@@ -11,7 +11,7 @@ from bot.settings import Settings
 from bot.surfaces.cli import app
 from bot.surfaces.discord.bot import PanelistBot
 from bot.surfaces.discord.feedback import AnswerContext, FeedbackStore
-from tests.discord.conftest import (
+from tests.discord.helpers import (
     ANSWER,
     KAI_FU,
     QUESTION,

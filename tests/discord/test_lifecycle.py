@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tests.discord.conftest import ANSWER, QUESTION, bot_settings, final_answer, panelist_bot
+from tests.discord.helpers import ANSWER, QUESTION, bot_settings, final_answer, panelist_bot
 from tests.fakes.discord_fixtures import fake_discord_server
 from tests.fakes.discord_models import GENERAL_CHANNEL_ID, FakeDiscordConfig, FakeUser
 from tests.fakes.discord_server import FakeDiscord

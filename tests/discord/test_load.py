@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from tests.discord.conftest import (
+from tests.discord.helpers import (
     ANSWER,
     KAI_FU,
     QUESTION,

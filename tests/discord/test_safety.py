@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.surfaces.discord.bot import PanelistBot
-from tests.discord.conftest import KAI_FU, QUESTION, bot_settings, final_answer, panelist_bot
+from tests.discord.helpers import KAI_FU, QUESTION, bot_settings, final_answer, panelist_bot
 from tests.fakes.discord_models import ALICE_ID, BOT_ID, GENERAL_CHANNEL_ID, Action, MessageFlag
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.openai_server import FakeOpenAI

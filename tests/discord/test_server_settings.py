@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.surfaces.discord.bot import PanelistBot
-from tests.discord.conftest import ANSWER, QUESTION, bot_settings, panelist_bot
+from tests.discord.helpers import ANSWER, QUESTION, bot_settings, panelist_bot
 from tests.discord.test_conversations import answer_in
 from tests.fakes.discord_models import BOT_ID, GENERAL_CHANNEL_ID, PANEL_CHANNEL_ID
 from tests.fakes.discord_server import FakeDiscord

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.surfaces.discord.state import SqliteConversations, SqliteCooldown, StateDB
-from tests.discord.conftest import QUESTION, bot_settings, panelist_bot
+from tests.discord.helpers import QUESTION, bot_settings, panelist_bot
 from tests.discord.test_conversations import FOLLOW_UP, answer_in, answer_or_condense
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.openai_server import FakeOpenAI

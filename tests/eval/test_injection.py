@@ -34,11 +34,11 @@ from bot.eval.injection import (
 )
 from bot.records import Answer, BuiltPrompt, Citation
 from bot.settings import Settings, load_settings
-from tests.conftest import SEEDS
 from tests.fakes.obedient_model import obedient_reply
 from tests.fakes.openai_server import FakeOpenAI
 
 pytestmark = pytest.mark.slow
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 SEED_003 = "003_45c6a50c9d8a6def.txt"
 QUESTION_003 = (

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.surfaces.discord.bot import PanelistBot
-from tests.discord.conftest import bot_settings, panelist_bot
+from tests.discord.helpers import bot_settings, panelist_bot
 from tests.fakes.discord_server import FakeDiscord
 
 INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\U000e0000-\U000e007f\x1b\x07]")

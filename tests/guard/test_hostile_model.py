@@ -22,8 +22,6 @@ from bot.settings import load_settings
 from tests.fakes.hostile_model import CASES, NESTED, hostile_reply
 from tests.fakes.openai_server import FakeOpenAI
 
-pytest_plugins = ["tests.fakes.openai_fixtures"]
-
 
 @pytest.fixture
 async def engine(

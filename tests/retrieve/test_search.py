@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.index.store import Store
 from bot.retrieve.search import QueryError, Retriever
+from tests.cli import Ran, run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 HMS = re.compile(r"^\d{2}:\d{2}:\d{2}$")
@@ -27,12 +25,8 @@ def retriever(seeded_data_dir):
     store.close()
 
 
-def cli(*args: str, data_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PANELIST_ENV_FILE="", HF_HUB_OFFLINE="1")
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args, "--data-dir", str(data_dir)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, input=stdin,
-    )  # fmt: skip
+def cli(*args: str, data_dir: Path, stdin: str | None = None) -> Ran:
+    return run_cli(*args, "--data-dir", str(data_dir), stdin=stdin)
 
 
 def test_hybrid_finds_a_verbatim_claim_with_its_timestamp(retriever):

@@ -1,21 +1,16 @@
-"""``panelist ask`` and ``panelist personas`` as a user runs them: a real process, real output."""
+"""``panelist ask`` and ``panelist personas`` as a user runs them: parser, output, exit codes."""
 
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.cli import Ran, run_cli
 from tests.fakes.openai_server import FakeOpenAI, Text
-
-pytest_plugins = ["tests.fakes.openai_fixtures"]
-pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "sk-test-SECRET-0123456789abcdef"
@@ -38,23 +33,12 @@ CITATION_KEYS = {
 }
 
 
-def run(
-    data_dir: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    """``python -m bot ARGS --data-dir DATA`` with no dotenv and no real credentials."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "PANELIST_"))}
-    environ.update({"PANELIST_ENV_FILE": "", "HF_HUB_OFFLINE": "1", **(env or {})})
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args, "--data-dir", str(data_dir)],
-        cwd=ROOT,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+def run(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> Ran:
+    """``panelist ARGS --data-dir DATA`` in-process, with no dotenv and no real credentials."""
+    return run_cli(*args, "--data-dir", str(data_dir), env=env)
 
 
-def assert_user_error(result: subprocess.CompletedProcess[str], *words: str) -> str:
+def assert_user_error(result: Ran, *words: str) -> str:
     """Exit 1, nothing on stdout, and one line on stderr without a traceback."""
     assert result.returncode == 1, (result.stdout, result.stderr)
     assert result.stdout == ""

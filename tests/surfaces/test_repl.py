@@ -17,7 +17,6 @@ import pytest
 
 from tests.fakes.openai_server import FakeOpenAI, HttpError, Reply, Text
 
-pytest_plugins = ["tests.fakes.openai_fixtures"]
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
