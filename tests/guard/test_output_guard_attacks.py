@@ -1,12 +1,12 @@
 """The output guard against a canary leaked in cheap encodings, and linear time on hostile
 replies up to 400 KB: the input is doubled twice and the time may grow 8x (linear is 4x,
-quadratic 16x); best of five runs, so a busy shared machine does not fail it."""
+quadratic 16x); best of five runs of CPU time (tests/linearity.py), so a busy shared machine
+does not fail it."""
 
 from __future__ import annotations
 
 import base64
 import codecs
-import time
 from collections.abc import Callable
 
 import pytest
@@ -17,6 +17,7 @@ from bot.guard.reply import neutralise_marks
 from bot.guard.transcript import for_prompt
 from bot.records import Excerpt
 from tests.guard.seed_chunks import seed_chunks
+from tests.linearity import grows_linearly
 
 CANARY = make_canary()
 ENCODINGS: dict[str, Callable[[str], str]] = {
@@ -72,18 +73,8 @@ def test_ordinary_answers_are_not_refused() -> None:
 
 
 def linear(work: Callable[[int], object], n: int) -> bool:
-    """Four times the input takes at most eight times as long (or is too quick to matter)."""
-
-    def best(size: int) -> float:
-        times = []
-        for _ in range(5):
-            t = time.perf_counter()
-            work(size)
-            times.append(time.perf_counter() - t)
-        return min(times)
-
-    small, big = best(n), best(4 * n)
-    return big < 8 * small or big < 0.05
+    """Four times the input takes at most eight times the CPU (or is too quick to matter)."""
+    return grows_linearly(work, n, factor=4, max_ratio=8.0)
 
 
 EXCERPTS = [Excerpt(i + 1, c) for i, c in enumerate(seed_chunks()[-5:])]

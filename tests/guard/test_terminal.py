@@ -8,13 +8,13 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from bot.guard.terminal import for_markup, for_terminal
 from tests.guard.hostile_corpus import write_corpus
+from tests.linearity import grows_linearly
 
 ROOT = Path(__file__).resolve().parents[2]
 EVIL_NAME = "\x1b]0;owned\x07\x1b[31mnotes.txt"
@@ -50,16 +50,10 @@ def test_for_markup_escapes_rich_tags() -> None:
 def test_for_terminal_is_linear() -> None:
     """Doubling a hostile input (unterminated OSC/CSI runs) about doubles the time, not more."""
 
-    def cost(n: int) -> float:
-        text = ("\x1b]8;;" + "x" * 50 + "\x1b[" + "9" * 50) * n
-        best = float("inf")
-        for _ in range(3):
-            t = time.perf_counter()
-            for_terminal(text)
-            best = min(best, time.perf_counter() - t)
-        return best
+    def cost(n: int) -> None:
+        for_terminal(("\x1b]8;;" + "x" * 50 + "\x1b[" + "9" * 50) * n)
 
-    assert cost(4000) / cost(2000) < 3.0
+    assert grows_linearly(cost, 2000, factor=2, max_ratio=3.0, floor=0.05)
 
 
 # --- the CLI and REPL ------------------------------------------------------------------------
