@@ -34,7 +34,7 @@ test: lint
 
 # The inner loop: pure modules and loopback fakes; no seed ingest, no model, no subprocesses.
 test-fast: setup
-	$(BIN)/pytest -q -m "not seeded and not slow and not faults"
+	$(BIN)/pytest -q -n 2 -m "not seeded and not slow and not faults"
 
 bench: ingest
 	$(BIN)/panelist bench

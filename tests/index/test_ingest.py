@@ -96,6 +96,7 @@ def test_orphaned_vectors_are_invisible_and_cleaned_up(tmp_path, openai_server):
     assert "talk.txt#orphan" not in store.vectors.all_ids()
 
 
+@pytest.mark.slow  # real processes
 def test_killed_ingest_leaves_previous_state_searchable_and_no_duplicates(tmp_path, openai_server):
     """SIGKILL while a changed file is being embedded: the old version stays searchable, the
     file committed before it is in, and a rerun converges with no duplicate chunks."""

@@ -112,6 +112,7 @@ print(json.dumps(vec.tolist()))
 
 
 @pytest.mark.slow
+@pytest.mark.slow  # real processes
 def test_two_processes_without_torch_build_one_cache_file(tmp_path: Path) -> None:
     """Two processes with torch unimportable start on an empty cache at once: both embed
     correctly, and the cache ends with one complete graph and no temporary files."""

@@ -7,8 +7,12 @@ import json
 import shutil
 import socket
 
+import pytest
+
 from tests.index.helpers import write_corpus
 from tests.robust.helpers import cli
+
+pytestmark = pytest.mark.slow  # every test runs `python -m bot` as a real process
 
 
 def dead_port() -> int:
