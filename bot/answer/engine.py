@@ -13,9 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.answer import extractive
 from bot.answer.citations import Sources, number_citations
@@ -25,6 +26,7 @@ from bot.answer.llm_errors import LLMError
 from bot.answer.persona import restrict_to_speaker
 from bot.answer.prompts import NOT_COVERED, build_prompt, condense_messages
 from bot.answer.verify import apply_checks, verify_quotes
+from bot.errors import PanelistError
 from bot.index.store import Store
 from bot.records import Answer, BuiltPrompt, Citation, Excerpt, Hit, Trace, Turn
 from bot.retrieve.search import QueryError, Retriever
@@ -89,6 +91,13 @@ class Retrieval:
         return bool(self.excerpts) and bool(sims) and max(sims) >= MIN_SIMILARITY
 
 
+T = TypeVar("T")
+
+
+class EngineClosedError(PanelistError):
+    """A question that arrived after shutdown began."""
+
+
 class Engine:
     def __init__(
         self,
@@ -111,16 +120,48 @@ class Engine:
             llm = LLM(settings.llm)
         self.llm = llm
         self._idf_cache: tuple[int, dict[str, float]] | None = None
+        # Store work running in worker threads. The store is closed only once they are done:
+        # closing SQLite under a running query crashed the process (a bot shutting down while
+        # answers were still retrieving).
+        self._busy = 0
+        self._idle = threading.Condition()
+        self._closed = False
 
     @property
     def mode(self) -> str:
         return "llm" if self.llm else "extractive"
 
     async def aclose(self) -> None:
+        """Refuse new work, wait for store work already running in threads, then close."""
+        with self._idle:
+            self._closed = True
+        await asyncio.to_thread(self._wait_idle, 30.0)
         if self.llm:
             await self.llm.aclose()
         if self._owns_store:
             self.store.close()
+
+    def _wait_idle(self, timeout: float) -> None:
+        with self._idle:
+            self._idle.wait_for(lambda: self._busy == 0, timeout)
+
+    async def _offload(self, fn: Callable[..., T], /, *args: object, **kwargs: object) -> T:
+        """``asyncio.to_thread`` that ``aclose`` waits for (counted in the thread itself, so a
+        cancelled caller whose thread still runs keeps the store open until the thread ends)."""
+
+        def run() -> T:
+            with self._idle:
+                if self._closed:
+                    raise EngineClosedError("panelist is shutting down; try again in a minute")
+                self._busy += 1
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                with self._idle:
+                    self._busy -= 1
+                    self._idle.notify_all()
+
+        return await asyncio.to_thread(run)
 
     # --- what there is to ask about ---------------------------------------------------------
     def labels(self) -> dict[str, str]:
@@ -212,13 +253,13 @@ class Engine:
         risk = injection_score(q)
         if risk.signals:
             log.info("question risk %.2f signals=%s", risk.score, ",".join(risk.signals))
-        speaker = await asyncio.to_thread(self.resolve_persona, persona)
-        source_name = await asyncio.to_thread(self.retriever.resolve_source, source)
+        speaker = await self._offload(self.resolve_persona, persona)
+        source_name = await self._offload(self.retriever.resolve_source, source)
         query = await self._retrieval_query(q, history)
         # Extractive answers pick sentences from a wider pool (measured: docs/answers.md).
         if k is None:
             k = self.settings.retrieval.top_k if self.llm else max(self.settings.retrieval.top_k, 8)
-        hits = await asyncio.to_thread(
+        hits = await self._offload(
             self.retriever.search, query, k, source=source_name, speaker=speaker
         )
         excerpts = _excerpts(hits, speaker)
@@ -256,8 +297,8 @@ class Engine:
 
     async def best_quote(self, topic: str, *, speaker: str | None = None) -> Citation | None:
         """The single most relevant verbatim sentence on a topic (Discord ``/quote``)."""
-        speaker = await asyncio.to_thread(self.resolve_persona, speaker)
-        hits = await asyncio.to_thread(
+        speaker = await self._offload(self.resolve_persona, speaker)
+        hits = await self._offload(
             self.retriever.search, topic, self.settings.retrieval.top_k, speaker=speaker
         )
         found = Retrieval(topic, topic, speaker, None, hits, _excerpts(hits, speaker), False)
