@@ -52,9 +52,10 @@ def seeded_store_key() -> str:
     from bot.settings import load_settings
 
     index = load_settings(seeds_dir=SEEDS).index
+    # The catalog records where each file was read from, so the checkout's path is part of the key.
     h = hashlib.sha256(
-        f"{index.embedding_backend}:{index.embedding_model}:{index.chunk_tokens}:"
-        f"{index.chunk_overlap}".encode()
+        f"{SEEDS.resolve()}:{index.embedding_backend}:{index.embedding_model}:"
+        f"{index.chunk_tokens}:{index.chunk_overlap}".encode()
     )
     for base in _STORE_INPUTS:
         files = sorted(p for p in base.rglob("*") if p.is_file()) if base.is_dir() else [base]
