@@ -8,7 +8,7 @@ this protocol; ``tests/discord/test_answering.py`` checks both implementations a
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Protocol, runtime_checkable
 
 from bot.records import Answer, Citation, Turn
@@ -31,8 +31,11 @@ class Answerer(Protocol):
         source: str | None = None,
         history: Sequence[Turn] = (),
         on_text: OnText | None = None,
+        allowed: Collection[str] | None = None,
     ) -> Answer: ...
 
-    async def best_quote(self, topic: str, *, speaker: str | None = None) -> Citation | None: ...
+    async def best_quote(
+        self, topic: str, *, speaker: str | None = None, allowed: Collection[str] | None = None
+    ) -> Citation | None: ...
 
     async def aclose(self) -> None: ...

@@ -14,7 +14,7 @@ import asyncio
 import logging
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
@@ -207,10 +207,14 @@ class Engine:
         source: str | None = None,
         history: Sequence[Turn] = (),
         on_text: OnText | None = None,
+        allowed: Collection[str] | None = None,
     ) -> Answer:
-        """The answer, with its ``trace`` (the hits and, in LLM mode, the prompt)."""
+        """The answer, with its ``trace`` (the hits and, in LLM mode, the prompt). ``allowed``:
+        only these sources may be searched or cited (None: all)."""
         history = list(history)[-self.settings.llm.history_turns :]
-        found = await self.retrieve(question, persona=persona, source=source, history=history)
+        found = await self.retrieve(
+            question, persona=persona, source=source, history=history, allowed=allowed
+        )
         trace = Trace(hits=tuple(found.hits))
         if not found.relevant:
             answer = self._not_covered(found.speaker, found.source)
@@ -239,6 +243,7 @@ class Engine:
         source: str | None = None,
         history: Sequence[Turn] = (),
         k: int | None = None,
+        allowed: Collection[str] | None = None,
     ) -> Retrieval:
         """Clean and bound the question, resolve the filters, search ``k`` passages (default:
         ``top_k``, at least 8 for extractive answers). Raises ``QueryError`` for an empty or
@@ -255,12 +260,14 @@ class Engine:
             log.info("question risk %.2f signals=%s", risk.score, ",".join(risk.signals))
         speaker = await self._offload(self.resolve_persona, persona)
         source_name = await self._offload(self.retriever.resolve_source, source)
+        if source_name and allowed is not None and source_name not in allowed:
+            raise QueryError(f"source {source!r} is not available here")
         query = await self._retrieval_query(q, history)
         # Extractive answers pick sentences from a wider pool (measured: docs/answers.md).
         if k is None:
             k = self.settings.retrieval.top_k if self.llm else max(self.settings.retrieval.top_k, 8)
         hits = await self._offload(
-            self.retriever.search, query, k, source=source_name, speaker=speaker
+            self.retriever.search, query, k, source=source_name, speaker=speaker, allowed=allowed
         )
         excerpts = _excerpts(hits, speaker)
         return Retrieval(q, query, speaker, source_name, hits, excerpts, risk.strict)
@@ -295,11 +302,22 @@ class Engine:
         notice = PERSONA_NOTICE.format(name=persona) if persona else None
         return Answer(text, "llm", True, persona, citations, notice, dropped_quotes=dropped)
 
-    async def best_quote(self, topic: str, *, speaker: str | None = None) -> Citation | None:
-        """The single most relevant verbatim sentence on a topic (Discord ``/quote``)."""
+    async def best_quote(
+        self,
+        topic: str,
+        *,
+        speaker: str | None = None,
+        allowed: Collection[str] | None = None,
+    ) -> Citation | None:
+        """The single most relevant verbatim sentence on a topic (Discord ``/quote``), from the
+        ``allowed`` sources only (None: all)."""
         speaker = await self._offload(self.resolve_persona, speaker)
         hits = await self._offload(
-            self.retriever.search, topic, self.settings.retrieval.top_k, speaker=speaker
+            self.retriever.search,
+            topic,
+            self.settings.retrieval.top_k,
+            speaker=speaker,
+            allowed=allowed,
         )
         found = Retrieval(topic, topic, speaker, None, hits, _excerpts(hits, speaker), False)
         if not found.relevant:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -51,10 +51,16 @@ def set_collection_name(embedder_key: str, sset: int) -> str:
     return base if sset == 0 else f"{base}-g{sset}"
 
 
-def where_clause(source: str | None, speaker: str | None) -> dict[str, Any] | None:
+def where_clause(
+    source: str | None, speaker: str | None, allowed: Collection[str] | None = None
+) -> dict[str, Any] | None:
+    """Chroma's ``where`` for the filters; ``allowed`` (a server's visible sources) narrows the
+    search to those sources, whatever else is asked."""
     parts: list[dict[str, Any]] = []
     if source:
         parts.append({"source": source})
+    if allowed is not None:
+        parts.append({"source": {"$in": sorted(allowed)}})
     if speaker:
         parts.append({"speakers": {"$contains": speaker_key(speaker)}})
     if not parts:
@@ -188,15 +194,16 @@ class VectorStore:
         *,
         source: str | None = None,
         speaker: str | None = None,
+        allowed: Collection[str] | None = None,
     ) -> list[DenseMatch]:
         total = self.count()
-        if total == 0:
+        if total == 0 or (allowed is not None and not allowed):
             return []
         res = self._call(
             self._col.query,
             query_embeddings=[vector],
             n_results=min(n, total),
-            where=where_clause(source, speaker),
+            where=where_clause(source, speaker, allowed),
             include=["distances"],
         )
         return [

@@ -10,7 +10,7 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -184,12 +184,15 @@ class Retriever:
         speaker: str | None = None,
         mode: Mode = "hybrid",
         depth: int | None = None,
+        allowed: Collection[str] | None = None,
     ) -> list[Hit]:
+        """``allowed``: only these sources (file names), e.g. what one Discord server may see;
+        None: every source."""
         query = self.check_query(query)
         state = self.state()
         source = self.resolve_source(source)
         speaker = self.resolve_speaker(speaker)
-        if not state.chunks:
+        if not state.chunks or (allowed is not None and not allowed):
             return []
         depth = depth or max(4 * k, 30)
         dense: list[tuple[str, float]] = []
@@ -199,24 +202,33 @@ class Retriever:
             vec = self.store.sentences.query(expanded.dense)
             dense = [
                 (m.id, m.similarity)
-                for m in self.store.vectors.query(vec, depth, source=source, speaker=speaker)
+                for m in self.store.vectors.query(
+                    vec, depth, source=source, speaker=speaker, allowed=allowed
+                )
                 if m.id in state.row
             ]
         if mode in ("hybrid", "lexical"):
-            mask = self._mask(state, source, speaker)
+            mask = self._mask(state, source, speaker, allowed)
             lexical = [
                 (state.chunks[r].id, s)
                 for r, s in state.lexical.query(expanded.lexical, depth, mask)
             ]
         return self._fuse(state, dense, lexical, k, phrases(query))
 
-    def _mask(self, state: Loaded, source: str | None, speaker: str | None) -> np.ndarray | None:
-        if not source and not speaker:
+    def _mask(
+        self,
+        state: Loaded,
+        source: str | None,
+        speaker: str | None,
+        allowed: Collection[str] | None = None,
+    ) -> np.ndarray | None:
+        if not source and not speaker and allowed is None:
             return None
         skey = speaker_key(speaker) if speaker else None
         return np.fromiter(
             (
                 (not source or c.source == source)
+                and (allowed is None or c.source in allowed)
                 and (skey is None or any(speaker_key(s) == skey for s in c.speakers))
                 for c in state.chunks
             ),

@@ -4,8 +4,8 @@ Limited to Manage Server through ``default_member_permissions`` (Discord hides t
 everyone else, and a server can re-grant it per role in Server Settings → Integrations), and
 guild-only. Every reply is ephemeral: it is for the admin who asked. Settings
 (``/panelist settings``) are per server and kept in the bot's SQLite state file, so they survive
-restarts: the channels where mentions and /ask are answered, threads or in-place replies, and the
-server's own cooldown.
+restarts: the channels where mentions and /ask are answered, threads or in-place replies, the
+server's own cooldown, and which discussions (sources) its answers may search and quote.
 """
 
 from __future__ import annotations
@@ -124,6 +124,34 @@ class AdminCommands(
         current = self._current(interaction)
         await self._update(interaction, dataclasses.replace(current, cooldown_s=float(seconds)))
 
+    @settings.command(name="source", description="Let this server see a discussion, or not.")
+    @app_commands.describe(
+        source="The discussion",
+        visible="Answers here may search and quote it (hiding one shows only the rest)",
+    )
+    async def settings_source(
+        self, interaction: discord.Interaction, source: str, visible: bool
+    ) -> None:
+        listings = self.answering.listings
+        known = [r.source for r in listings.sources]
+        if source not in known:
+            await self._say(interaction, f"No discussion {source!r}: pick one from the list.")
+            return
+        current = self._current(interaction)
+        shown = list(current.sources) if current.sources else known
+        shown = [s for s in shown if s != source] + ([source] if visible else [])
+        if not shown:
+            await self._say(interaction, "At least one discussion must stay visible.")
+            return
+        chosen = () if set(known) <= set(shown) else tuple(shown)
+        await self._update(interaction, dataclasses.replace(current, sources=chosen))
+
+    @settings_source.autocomplete("source")
+    async def _source_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return self.answering.listings.source_choices(current)
+
     @settings.command(name="reset", description="Back to the defaults.")
     async def settings_reset(self, interaction: discord.Interaction) -> None:
         await self._update(interaction, ServerSettings())
@@ -145,7 +173,17 @@ class AdminCommands(
             else f"{self.answering.settings.discord.cooldown_s:g} s (the bot's default)"
         )
         replies = "in a thread" if s.replies == "thread" else "in place"
-        return f"**Answers in** {where}\n**Replies** {replies}\n**Cooldown** {cooldown}"
+        if s.sources:
+            labels = self.answering.listings.labels()
+            seen = ", ".join(
+                discord.utils.escape_markdown(labels.get(x, x))[:100] for x in s.sources
+            )
+        else:
+            seen = "every discussion"
+        return (
+            f"**Answers in** {where}\n**Replies** {replies}\n**Cooldown** {cooldown}\n"
+            f"**Sees** {seen}"
+        )
 
     async def _say(self, interaction: discord.Interaction, text: str) -> None:
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)

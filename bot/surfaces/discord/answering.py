@@ -66,6 +66,7 @@ class Question:
     source: str | None = None
     conversation: str | None = None  # memory key (DM channel or thread id); None: no memory
     echo: bool = False  # repeat the question above the answer (slash commands hide it)
+    guild_id: int | None = None  # the server asked in: its visible sources apply; None: all
 
 
 class Answering:
@@ -212,6 +213,7 @@ class Answering:
                     source=q.source,
                     history=history,
                     on_text=edits.update,
+                    allowed=self.servers.get(q.guild_id).scope,
                 )
             await edits.close()
             parts = render.answer_parts(answer, question=echo, limit=reply.part_limit)

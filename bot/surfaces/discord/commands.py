@@ -61,6 +61,7 @@ class PanelCommands(commands.Cog, name="Panel"):
             persona=persona,
             source=source,
             echo=True,
+            guild_id=interaction.guild_id,
         )
         await self.answering.answer(reply, q)
 
@@ -73,13 +74,16 @@ class PanelCommands(commands.Cog, name="Panel"):
     async def _ask_persona(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return self.answering.listings.persona_choices(current)
+        return self.answering.listings.persona_choices(current, self._scope(interaction))
 
     @ask.autocomplete("source")
     async def _ask_source(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return self.answering.listings.source_choices(current)
+        return self.answering.listings.source_choices(current, self._scope(interaction))
+
+    def _scope(self, interaction: discord.Interaction) -> frozenset[str] | None:
+        return self.answering.servers.get(interaction.guild_id).scope
 
     # --- /quote ----------------------------------------------------------------------------
     @app_commands.command(name="quote", description="The single best verbatim quote on a topic.")
@@ -97,7 +101,9 @@ class PanelCommands(commands.Cog, name="Panel"):
         await interaction.response.defer(thinking=True)
         reply = InteractionReply(interaction)
         try:
-            citation = await self.answering.answers.best_quote(topic, speaker=speaker)
+            citation = await self.answering.answers.best_quote(
+                topic, speaker=speaker, allowed=self._scope(interaction)
+            )
             if citation is None:
                 await reply.fail(render.no_quote_line(topic, speaker))
                 return
@@ -112,18 +118,23 @@ class PanelCommands(commands.Cog, name="Panel"):
     async def _quote_speaker(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return self.answering.listings.persona_choices(current)
+        return self.answering.listings.persona_choices(current, self._scope(interaction))
 
     # --- listings --------------------------------------------------------------------------
     @app_commands.command(name="sources", description="The discussions I know.")
     async def sources(self, interaction: discord.Interaction) -> None:
         self.answering.listings.refresh_if_stale()
-        await _private(interaction, render.sources_parts(self.answering.listings.sources))
+        listings = self.answering.listings
+        await _private(
+            interaction, render.sources_parts(listings.visible(self._scope(interaction)))
+        )
 
     @app_commands.command(name="personas", description="The speakers you can ask as a persona.")
     async def personas(self, interaction: discord.Interaction) -> None:
         self.answering.listings.refresh_if_stale()
-        await _private(interaction, render.personas_parts(self.answering.listings.personas))
+        listings = self.answering.listings
+        personas = listings.visible_personas(self._scope(interaction))
+        await _private(interaction, render.personas_parts(personas))
 
     @app_commands.command(name="help", description="What I can do and how to ask.")
     async def help(self, interaction: discord.Interaction) -> None:
@@ -204,7 +215,9 @@ def ask_about_menu(answering: Answering) -> app_commands.ContextMenu:
         except discord.HTTPException:
             answering.release(interaction.user.id)
             raise
-        q = Question(text, interaction.user.id, via="menu", echo=True)
+        q = Question(
+            text, interaction.user.id, via="menu", echo=True, guild_id=interaction.guild_id
+        )
         await answering.answer(reply, q)
 
     return app_commands.ContextMenu(name=MENU_NAME, callback=ask_about)

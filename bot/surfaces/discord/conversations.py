@@ -160,7 +160,7 @@ class MessageQuestions(commands.Cog, name="Conversations"):
             return
         reply = ChannelReply(channel)
         reply.start_typing()
-        q = Question(text, message.author.id, via=via, conversation=conversation)
+        q = Question(text, message.author.id, via=via, conversation=conversation, guild_id=guild_id)
         await self.answering.answer(reply, q)
 
     async def _ask_in_channel(self, message: discord.Message) -> None:
@@ -200,7 +200,13 @@ class MessageQuestions(commands.Cog, name="Conversations"):
             else:
                 reply = ChannelReply(thread)
                 reply.start_typing()
-                q = Question(text, message.author.id, via="mention", conversation=f"t:{thread.id}")
+                q = Question(
+                    text,
+                    message.author.id,
+                    via="mention",
+                    conversation=f"t:{thread.id}",
+                    guild_id=guild.id,
+                )
                 await self.answering.answer(reply, q)
                 return
         if not perms.send_messages:
@@ -210,7 +216,8 @@ class MessageQuestions(commands.Cog, name="Conversations"):
         reference = message if perms.read_message_history else None
         reply = ChannelReply(channel, reference=reference)
         reply.start_typing()
-        await self.answering.answer(reply, Question(text, message.author.id, via="mention"))
+        q = Question(text, message.author.id, via="mention", guild_id=guild.id)
+        await self.answering.answer(reply, q)
 
     def _question(self, message: discord.Message) -> str:
         """The message text without the bot's own mention (or its role's)."""

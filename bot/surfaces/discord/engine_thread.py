@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Coroutine, Sequence
+from collections.abc import Collection, Coroutine, Sequence
 from typing import Any, TypeVar
 
 from bot.answer.answerer import OnText
@@ -49,6 +49,7 @@ class EngineThread:
         source: str | None = None,
         history: Sequence[Turn] = (),
         on_text: OnText | None = None,
+        allowed: Collection[str] | None = None,
     ) -> Answer:
         """``Engine.answer``; ``on_text`` is called on the caller's loop, never the engine's."""
         relay = None
@@ -60,12 +61,19 @@ class EngineThread:
 
         return await self._call(
             self.engine.answer(
-                question, persona=persona, source=source, history=history, on_text=relay
+                question,
+                persona=persona,
+                source=source,
+                history=history,
+                on_text=relay,
+                allowed=allowed,
             )
         )
 
-    async def best_quote(self, topic: str, *, speaker: str | None = None) -> Citation | None:
-        return await self._call(self.engine.best_quote(topic, speaker=speaker))
+    async def best_quote(
+        self, topic: str, *, speaker: str | None = None, allowed: Collection[str] | None = None
+    ) -> Citation | None:
+        return await self._call(self.engine.best_quote(topic, speaker=speaker, allowed=allowed))
 
     async def _close_here(self) -> None:
         try:

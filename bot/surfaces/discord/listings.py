@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from discord import app_commands
 
@@ -54,15 +54,38 @@ class Listings:
         except Exception as exc:
             log.warning("reloading speakers and sources failed: %s", type(exc).__name__)
 
+    def labels(self) -> dict[str, str]:
+        """File name → the label a listing shows (e.g. "S01E03")."""
+        return {r.source: r.label or r.title for r in self.sources}
+
+    # --- one server's view -------------------------------------------------------------------
+    def visible(self, scope: Collection[str] | None) -> list[SourceRecord]:
+        """The sources a server can see (``scope``: their file names; None: all)."""
+        return [r for r in self.sources if scope is None or r.source in scope]
+
+    def visible_personas(self, scope: Collection[str] | None) -> list[PersonaInfo]:
+        """Speakers heard in at least one visible source (``PersonaInfo.sources`` are titles)."""
+        if scope is None:
+            return self.personas
+        titles = {r.title for r in self.visible(scope)}
+        return [p for p in self.personas if titles.intersection(p.sources)]
+
     # --- autocomplete ---------------------------------------------------------------------
-    def persona_choices(self, typed: str) -> list[app_commands.Choice[str]]:
+    def persona_choices(
+        self, typed: str, scope: Collection[str] | None = None
+    ) -> list[app_commands.Choice[str]]:
         self.refresh_if_stale()
         return _matching(
             typed,
-            ((f"{p.name} — {', '.join(p.sources)}", p.name, p.name) for p in self.personas),
+            (
+                (f"{p.name} — {', '.join(p.sources)}", p.name, p.name)
+                for p in self.visible_personas(scope)
+            ),
         )
 
-    def source_choices(self, typed: str) -> list[app_commands.Choice[str]]:
+    def source_choices(
+        self, typed: str, scope: Collection[str] | None = None
+    ) -> list[app_commands.Choice[str]]:
         self.refresh_if_stale()
         return _matching(
             typed,
@@ -72,7 +95,7 @@ class Listings:
                     r.source,
                     f"{r.label} {r.title} {r.source} {' '.join(r.participants)}",
                 )
-                for r in self.sources
+                for r in self.visible(scope)
             ),
         )
 

@@ -1,5 +1,5 @@
 """What the bot must remember across a restart, in SQLite: conversation memory, cooldowns and
-each server's settings.
+each server's settings (channels, replies, cooldown, visible sources).
 
 Why SQLite: a deploy restarts the bot, and a follow-up asked a minute later ("and why does he
 think so?") should still be understood, while a restart must not reset everyone's cooldown. One
@@ -201,9 +201,15 @@ class ServerSettings:
     channels: tuple[int, ...] = ()  # where mentions are answered; empty: every channel
     replies: str = "thread"  # "thread": a thread per mention; "inline": a reply in place
     cooldown_s: float | None = None  # this server's cooldown; None: PANELIST_COOLDOWN_S
+    sources: tuple[str, ...] = ()  # the discussions (file names) it can see; empty: every one
 
     def allows(self, channel_id: int) -> bool:
         return not self.channels or channel_id in self.channels
+
+    @property
+    def scope(self) -> frozenset[str] | None:
+        """The sources answers here may search and cite; None: every source."""
+        return frozenset(self.sources) if self.sources else None
 
     @classmethod
     def from_json(cls, text: str) -> ServerSettings:
@@ -217,6 +223,7 @@ class ServerSettings:
         channels = data.get("channels")
         replies = data.get("replies")
         cooldown = data.get("cooldown_s")
+        sources = data.get("sources")
         return cls(
             channels=tuple(int(c) for c in channels if str(c).isdigit())
             if isinstance(channels, list)
@@ -225,6 +232,9 @@ class ServerSettings:
             cooldown_s=float(cooldown)
             if isinstance(cooldown, int | float) and 0 <= cooldown <= 86_400
             else None,
+            sources=tuple(str(x) for x in sources if isinstance(x, str) and x)
+            if isinstance(sources, list)
+            else (),
         )
 
 
