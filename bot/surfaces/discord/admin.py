@@ -152,6 +152,14 @@ class AdminCommands(
     ) -> list[app_commands.Choice[str]]:
         return self.answering.listings.source_choices(current)
 
+    @settings.command(name="dms", description="Answer this server's members by DM, or not.")
+    @app_commands.describe(
+        enabled="Off: a member's DM is refused unless another server we share allows DMs"
+    )
+    async def settings_dms(self, interaction: discord.Interaction, enabled: bool) -> None:
+        current = self._current(interaction)
+        await self._update(interaction, dataclasses.replace(current, dms=enabled))
+
     @settings.command(name="reset", description="Back to the defaults.")
     async def settings_reset(self, interaction: discord.Interaction) -> None:
         await self._update(interaction, ServerSettings())
@@ -182,7 +190,7 @@ class AdminCommands(
             seen = "every discussion"
         return (
             f"**Answers in** {where}\n**Replies** {replies}\n**Cooldown** {cooldown}\n"
-            f"**Sees** {seen}"
+            f"**Sees** {seen}\n**DMs** {'answered' if s.dms else 'off for its members'}"
         )
 
     async def _say(self, interaction: discord.Interaction, text: str) -> None:

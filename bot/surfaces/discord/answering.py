@@ -27,6 +27,7 @@ from bot.answer.conversation import Conversations
 from bot.answer.engine import Engine
 from bot.settings import Settings
 from bot.surfaces.discord import render
+from bot.surfaces.discord.dm_policy import DmPolicy
 from bot.surfaces.discord.engine_thread import EngineThread
 from bot.surfaces.discord.errors import log_failure, reply_line
 from bot.surfaces.discord.feedback import AnswerContext, FeedbackStore, feedback_path, vote_view
@@ -99,6 +100,7 @@ class Answering:
         self.in_flight = in_flight or InFlight(settings.discord.discord_max_in_flight_per_user)
         self._state = state
         self.servers = servers or Servers()
+        self.dms = DmPolicy(self.servers)
         self._active: dict[asyncio.Task[object], Reply] = {}
 
     @classmethod

@@ -17,6 +17,7 @@ from discord.ext import commands
 
 from bot.surfaces.discord import render
 from bot.surfaces.discord.answering import RESTARTING, Answering, Question
+from bot.surfaces.discord.dm_policy import DMS_OFF
 from bot.surfaces.discord.errors import UNEXPECTED, log_failure, reply_line
 from bot.surfaces.discord.replies import NO_MENTIONS, InteractionReply
 
@@ -44,6 +45,11 @@ class PanelCommands(commands.Cog, name="Panel"):
         reply = InteractionReply(interaction, self.answering.clock)  # the token's clock starts now
         if not self._channel_allowed(interaction):
             await _private(interaction, [NOT_HERE])
+            return
+        if interaction.guild_id is None and await self.answering.dms.refused(
+            interaction.client.guilds, interaction.user.id
+        ):
+            await _private(interaction, [DMS_OFF])
             return
         refused = self.answering.refusal(interaction.user.id, question, interaction.guild_id)
         if refused:

@@ -17,6 +17,7 @@ bounded memory, so a follow-up ("and what did he say about Europe?") is understo
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections import OrderedDict
@@ -26,6 +27,7 @@ from discord.ext import commands
 
 from bot.surfaces.discord import render
 from bot.surfaces.discord.answering import Answering, Question, Refusal
+from bot.surfaces.discord.dm_policy import DMS_OFF
 from bot.surfaces.discord.replies import NO_MENTIONS, ChannelReply
 
 log = logging.getLogger(__name__)
@@ -112,6 +114,10 @@ class MessageQuestions(commands.Cog, name="Conversations"):
             return  # other bots, ourselves (Discord echoes our own messages), system messages
         channel = message.channel
         if message.guild is None:
+            if await self.answering.dms.refused(self.client.guilds, message.author.id):
+                with contextlib.suppress(discord.HTTPException):
+                    await channel.send(DMS_OFF)
+                return
             await self._ask(message, channel, via="dm", conversation=f"dm:{channel.id}")
             return
         mentioned = any(u.id == me.id for u in message.mentions)

@@ -202,6 +202,7 @@ class ServerSettings:
     replies: str = "thread"  # "thread": a thread per mention; "inline": a reply in place
     cooldown_s: float | None = None  # this server's cooldown; None: PANELIST_COOLDOWN_S
     sources: tuple[str, ...] = ()  # the discussions (file names) it can see; empty: every one
+    dms: bool = True  # False: its members' DMs are refused (see dm_policy)
 
     def allows(self, channel_id: int) -> bool:
         return not self.channels or channel_id in self.channels
@@ -224,6 +225,7 @@ class ServerSettings:
         replies = data.get("replies")
         cooldown = data.get("cooldown_s")
         sources = data.get("sources")
+        dms = data.get("dms")
         return cls(
             channels=tuple(int(c) for c in channels if str(c).isdigit())
             if isinstance(channels, list)
@@ -235,6 +237,7 @@ class ServerSettings:
             sources=tuple(str(x) for x in sources if isinstance(x, str) and x)
             if isinstance(sources, list)
             else (),
+            dms=dms if isinstance(dms, bool) else True,
         )
 
 
@@ -244,6 +247,7 @@ class Servers:
     def __init__(self, db: StateDB | None = None) -> None:
         self.db = db
         self._by_guild: dict[int, ServerSettings] = {}
+        self.version = 0  # counts changes, so caches of what settings imply can tell
         if db is not None:
             for guild_id, text in db.read("SELECT guild_id, settings FROM servers"):
                 self._by_guild[int(guild_id)] = ServerSettings.from_json(text)
@@ -255,6 +259,7 @@ class Servers:
 
     def set(self, guild_id: int, settings: ServerSettings) -> None:
         self._by_guild[guild_id] = settings
+        self.version += 1
         if self.db is not None:
             text = json.dumps(asdict(settings))
             self.db.write(
