@@ -157,6 +157,7 @@ def test_repl_commands_with_markup_and_escapes(hostile_cli: tuple[Path, Path, st
         term.expect("Evil Panel [/INST] [bold]")
         term.ask("What did Alice Smith say about open models?")
         term.expect("Offline mode")
+        term.expect(">")  # Ctrl-D means EOF only at the prompt
         assert term.exit_code() == 0
         assert "Traceback" not in term.screen
         # The REPL's own styling is ESC sequences too: only what the transcripts planted counts.
