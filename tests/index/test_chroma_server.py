@@ -35,18 +35,24 @@ def chroma_server(tmp_path):
          "--port", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while True:
+    try:  # the server is stopped however the test ends, a start that timed out included
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).is_success:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, "chroma run did not start"
+            time.sleep(0.2)
+        yield port
+    finally:
+        proc.terminate()
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).is_success:
-                break
-        except httpx.HTTPError:
-            pass
-        assert proc.poll() is None and time.monotonic() < deadline, "chroma run did not start"
-        time.sleep(0.2)
-    yield port
-    proc.terminate()
-    proc.wait(10)
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def test_ingest_and_search_through_a_chroma_server(tmp_path, chroma_server, openai_server):
