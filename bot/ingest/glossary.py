@@ -10,11 +10,11 @@ right spelling also searches for the heard forms. People's names stay in the man
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
+from bot.ingest.manifest import read_toml_section
 from bot.ingest.read import IngestError
 
 GLOSSARY_NAME = "glossary.toml"
@@ -25,21 +25,10 @@ Glossary = dict[str, tuple[str, ...]]  # right spelling → heard spellings
 
 def load_glossary(folder_or_path: Path) -> Glossary:
     """Right spelling → heard spellings; a missing file is an empty glossary."""
-    path = Path(folder_or_path)
-    if path.is_dir():
-        path = path / GLOSSARY_NAME
-    if not path.is_file():
+    found = read_toml_section(folder_or_path, GLOSSARY_NAME, "terms")
+    if found is None:
         return {}
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except tomllib.TOMLDecodeError as exc:
-        raise IngestError(f"{path}: invalid TOML ({' '.join(str(exc).split())})") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise IngestError(f"{path}: cannot be read ({exc})") from None
-    extra = sorted(set(raw) - {"terms"})
-    if extra:
-        raise IngestError(f"{path}: unknown top-level key {extra[0]!r}; put entries under [terms]")
-    terms = raw.get("terms", {})
+    path, terms = found
     if not isinstance(terms, dict) or len(terms) > MAX_ENTRIES:
         raise IngestError(f"{path}: [terms] must be a table of at most {MAX_ENTRIES} entries")
     out: Glossary = {}

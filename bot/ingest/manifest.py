@@ -68,23 +68,10 @@ def load_manifest(seeds_dir_or_manifest_path: Path) -> dict[str, SourceMeta]:
 
     A missing manifest is an empty one: every file then falls back to :func:`meta_for` defaults.
     """
-    path = Path(seeds_dir_or_manifest_path)
-    if path.is_dir():
-        path = path / MANIFEST_NAME
-    if not path.is_file():
+    found = read_toml_section(seeds_dir_or_manifest_path, MANIFEST_NAME, "sources")
+    if found is None:
         return {}
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except tomllib.TOMLDecodeError as exc:
-        raise IngestError(f"{path}: invalid TOML {_where(exc)}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise IngestError(f"{path}: cannot be read ({exc})") from None
-    extra = sorted(set(raw) - {"sources"})
-    if extra:
-        raise IngestError(
-            f"{path}: unknown top-level key {extra[0]!r}; put entries under [sources]"
-        )
-    sources = raw.get("sources", {})
+    path, sources = found
     if not isinstance(sources, dict):
         raise IngestError(f"{path}: 'sources' must be a table of [sources.\"file name\"] entries")
     return {name: _entry(path, name, entry) for name, entry in sources.items()}
@@ -206,6 +193,32 @@ def _date(where: str, value: Any) -> str | None:
                 return value
     raise IngestError(f"{where}: 'date' must be yyyy-mm-dd (or yyyy-mm, yyyy), got {value!r}")
 
+
+
+def read_toml_section(
+    folder_or_path: Path | str, name: str, section: str
+) -> tuple[Path, Any] | None:
+    """``(path, raw[section])`` of an optional TOML file (a folder means ``folder/name``), or None
+    when there is no file; a broken file or any other top-level key is one IngestError line.
+
+    The manifest and the glossary are both read this way, so both fail the same way."""
+    path = Path(folder_or_path)
+    if path.is_dir():
+        path = path / name
+    if not path.is_file():
+        return None
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except tomllib.TOMLDecodeError as exc:
+        raise IngestError(f"{path}: invalid TOML {_where(exc)}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IngestError(f"{path}: cannot be read ({exc})") from None
+    extra = sorted(set(raw) - {section})
+    if extra:
+        raise IngestError(
+            f"{path}: unknown top-level key {extra[0]!r}; put entries under [{section}]"
+        )
+    return path, raw.get(section, {})
 
 def _where(exc: tomllib.TOMLDecodeError) -> str:
     """'at line 3: Expected '=' …' from Python 3.11's message, which buries the line at the end."""
