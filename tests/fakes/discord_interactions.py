@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
+from tests.fakes.discord_cdn import FakeAttachment
 from tests.fakes.discord_models import (
     Action,
     CallbackType,
@@ -425,6 +426,8 @@ class InteractionsMixin:
                 raise KeyError(f"unknown role {role_id}")
             resolved.setdefault("roles", {})[str(role.id)] = role.payload()
             return str(role.id)
+        if otype == 11:
+            return self.attachment_option(value, resolved)
         return value if isinstance(value, str) else str(value)
 
     async def _interaction_callback(
@@ -625,6 +628,8 @@ def _infer_option_type(value: Any) -> int:
         return 7
     if isinstance(value, FakeRole):
         return 8
+    if isinstance(value, FakeAttachment):
+        return 11
     if isinstance(value, Mapping):
         return 1
     return 3

@@ -30,6 +30,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.discord_cdn import CdnMixin, FakeAttachment
 from tests.fakes.discord_commands import CommandsMixin
 from tests.fakes.discord_gateway import GatewayMixin, GatewaySession, _Conn
 from tests.fakes.discord_guilds import GuildsMixin
@@ -67,7 +68,9 @@ class _Route:
     auth: bool
 
 
-class FakeDiscord(GatewayMixin, GuildsMixin, MessagesMixin, InteractionsMixin, CommandsMixin):
+class FakeDiscord(
+    GatewayMixin, GuildsMixin, MessagesMixin, InteractionsMixin, CommandsMixin, CdnMixin
+):
     """The fake server plus the test-side API to inject events and observe the bot's actions."""
 
     def __init__(self, config: FakeDiscordConfig | None = None) -> None:
@@ -98,6 +101,7 @@ class FakeDiscord(GatewayMixin, GuildsMixin, MessagesMixin, InteractionsMixin, C
         self._interactions_by_token: dict[str, FakeInteraction] = {}
         self._commands: dict[int | None, dict[tuple[int, str], dict[str, Any]]] = {}
         self._command_ids: dict[tuple[int | None, int, str], int] = {}
+        self.attachments: dict[int, FakeAttachment] = {}
 
         self.actions: list[Action] = []
         self.dispatched: list[tuple[str, dict[str, Any]]] = []
@@ -115,6 +119,9 @@ class FakeDiscord(GatewayMixin, GuildsMixin, MessagesMixin, InteractionsMixin, C
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway_handler)
         app.router.add_route("*", "/api/v{version}/{tail:.*}", self._rest_handler)
+        cdn = "/ephemeral-attachments/{channel_id}/{attachment_id:\\d+}/{filename}"
+        app.router.add_get(cdn, self._cdn_handler)
+        app.router.add_get("/media" + cdn, self._cdn_handler)
         app.router.add_route("*", "/{tail:.*}", self._stray_handler)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
