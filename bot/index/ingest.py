@@ -14,7 +14,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -251,17 +251,29 @@ def ingest(
     recursive: bool = False,
     progress: Progress | None = None,
     on_file: Callable[[FileResult], None] | None = None,
+    held: WriterLock | None = None,
+    replacing: Collection[str] = (),
 ) -> IngestReport:
     """Index ``paths`` under the data directory's writer lock (see bot/index/lock.py).
 
     Each file fails alone (named, one line) and the others are indexed. With ``rebuild`` the
     whole index is replaced by exactly these files, but only if every one of them reads and
     parses: the new index is built beside the live one and switched in one transaction.
+    ``held``: the caller already holds the lock (it places files first, as an upload does).
+    ``replacing``: source names that may come from a new path although their old file still
+    exists (an upload's new version, placed beside the old one until it is indexed).
     """
+    if held is not None:
+        if not held.held or held.path.parent != Path(store.data_dir):
+            raise RuntimeError("ingest(held=...) needs this data directory's lock, held")
+        return _ingest_locked(
+            store, paths, prune=prune, rebuild=rebuild, recursive=recursive,
+            progress=progress or Progress(), on_file=on_file, replacing=frozenset(replacing),
+        )  # fmt: skip
     with WriterLock(store.data_dir):
         return _ingest_locked(
             store, paths, prune=prune, rebuild=rebuild, recursive=recursive,
-            progress=progress or Progress(), on_file=on_file,
+            progress=progress or Progress(), on_file=on_file, replacing=frozenset(replacing),
         )  # fmt: skip
 
 
@@ -274,6 +286,7 @@ def _ingest_locked(
     recursive: bool,
     progress: Progress,
     on_file: Callable[[FileResult], None] | None,
+    replacing: frozenset[str] = frozenset(),
 ) -> IngestReport:
     started = time.perf_counter()
     settings = store.settings
@@ -300,7 +313,10 @@ def _ingest_locked(
     max_bytes = int(settings.index.max_file_mb * 1024 * 1024)
 
     for path in files:
-        result = _prepare_one(store, path, manifests, glossaries, seen, max_bytes, rebuild=rebuild)
+        result = _prepare_one(
+            store, path, manifests, glossaries, seen, max_bytes,
+            rebuild=rebuild, replacing=replacing,
+        )  # fmt: skip
         if isinstance(result, Prepared):
             pending.append(result)
         elif rebuild and result.status == "failed":
@@ -346,6 +362,7 @@ def _prepare_one(
     max_bytes: int,
     *,
     rebuild: bool,
+    replacing: frozenset[str] = frozenset(),
 ) -> Prepared | FileResult:
     """Read, parse and chunk one file; any failure is this file's alone, as one line."""
     settings = store.settings
@@ -358,7 +375,9 @@ def _prepare_one(
             glossaries[folder] = load_glossary(folder)
         glossary = glossaries[folder]
         entry = manifests[folder].get(path.name) or SourceMeta(file=path.name, title="")
-        clash = _name_clash(store, path, entry.file, seen, rebuild=rebuild)
+        clash = _name_clash(
+            store, path, entry.file, seen, rebuild=rebuild, replacing=entry.file in replacing
+        )
         if clash:
             return FileResult(str(path), entry.file, "failed", message=clash)
         index = settings.index
@@ -396,10 +415,17 @@ def _prepare_one(
 
 
 def _name_clash(
-    store: Store, path: Path, name: str, seen: dict[str, Path], *, rebuild: bool
+    store: Store,
+    path: Path,
+    name: str,
+    seen: dict[str, Path],
+    *,
+    rebuild: bool,
+    replacing: bool = False,
 ) -> str | None:
     """Sources are identified by file name (citations and --source use it), so two files with
-    one name in different folders would overwrite each other: refuse the second, naming both."""
+    one name in different folders would overwrite each other: refuse the second, naming both
+    (unless the caller says this file is the indexed one's replacement)."""
     here = path.resolve()
     first = seen.setdefault(name, here)
     if first != here:
@@ -407,7 +433,7 @@ def _name_clash(
             f"{show_path(path)}: another file named {name!r} is in this ingest ({first}); "
             "sources are identified by file name, so rename one of them"
         )
-    if rebuild:
+    if rebuild or replacing:
         return None
     existing = store.catalog.source(name)
     if existing and Path(existing.path) != here and Path(existing.path).exists():
