@@ -16,6 +16,7 @@ import time
 import discord
 from discord import app_commands
 
+from bot.surfaces.discord.add_transcript import TranscriptUploads
 from bot.surfaces.discord.answering import Answering
 from bot.surfaces.discord.replies import NO_MENTIONS
 from bot.surfaces.discord.state import ServerSettings
@@ -33,7 +34,7 @@ def _ago(seconds: float) -> str:
 class AdminCommands(
     app_commands.Group,
     name="panelist",
-    description="Admin: the bot's status and its users' feedback.",
+    description="Admin: the bot's status, feedback, this server's settings, new transcripts.",
     default_permissions=discord.Permissions(manage_guild=True),
     guild_only=True,
 ):
@@ -45,6 +46,7 @@ class AdminCommands(
         )
         self.allowed_installs = app_commands.AppInstallationType(guild=True, user=False)
         self.answering = answering
+        self.uploads = TranscriptUploads(answering)
         self.started = time.monotonic()
 
     @app_commands.command(name="status", description="Mode, model, sources, uptime and queue.")
@@ -82,6 +84,15 @@ class AdminCommands(
         await interaction.response.send_message(
             text, ephemeral=True, allowed_mentions=NO_MENTIONS, suppress_embeds=True
         )
+
+    @app_commands.command(
+        name="add-transcript", description="Add a transcript file; it is searchable once indexed."
+    )
+    @app_commands.describe(file="A transcript (.txt .vtt .srt .md .json), UTF-8 text")
+    async def add_transcript(
+        self, interaction: discord.Interaction, file: discord.Attachment
+    ) -> None:
+        await self.uploads.add(interaction, file)
 
     settings = app_commands.Group(name="settings", description="This server's settings.")
 

@@ -45,7 +45,9 @@ You can also DM me a question, or mention me in a channel: I answer in a thread.
 there, reply to my answer or mention me again; I remember the conversation. Right-click any \
 message → Apps → **Ask panelist about this** to ask about it.
 👍/👎 under an answer tells the operator whether it helped (your vote is stored with a \
-pseudonymous id, the question and the answer)."""
+pseudonymous id, the question and the answer).
+Server admins: **/panelist** `status`, `feedback`, `settings`, and `add-transcript` (attach a \
+transcript file to add it)."""
 
 
 def neutralise_mentions(text: str) -> str:

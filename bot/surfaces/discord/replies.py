@@ -71,10 +71,17 @@ class InteractionReply:
     """
 
     def __init__(
-        self, interaction: discord.Interaction, clock: Callable[[], float] = time.monotonic
+        self,
+        interaction: discord.Interaction,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        handed_over: str = HANDED_OVER,
+        cannot_hand_over: str = QUEUE_TOO_LONG,
     ) -> None:
         self.interaction = interaction
         self._clock = clock
+        self._handed_over = handed_over  # what the placeholder says when the channel takes over
+        self._cannot_hand_over = cannot_hand_over  # ... and when the bot cannot post there
         # The token's 15 minutes started when the user asked; build this before deferring.
         age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
         self._expires = clock() + TOKEN_LIFETIME_S - min(max(age, 0.0), 60.0)
@@ -115,11 +122,11 @@ class InteractionReply:
         try:
             if not (usable and can_post):
                 await self.interaction.edit_original_response(
-                    content=QUEUE_TOO_LONG, view=None, allowed_mentions=NO_MENTIONS
+                    content=self._cannot_hand_over, view=None, allowed_mentions=NO_MENTIONS
                 )
                 return False
             await self.interaction.edit_original_response(
-                content=HANDED_OVER, view=None, allowed_mentions=NO_MENTIONS
+                content=self._handed_over, view=None, allowed_mentions=NO_MENTIONS
             )
         except discord.HTTPException as exc:
             log.warning("could not update a queued reply: HTTP %s", exc.status)
