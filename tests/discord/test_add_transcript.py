@@ -22,6 +22,7 @@ from bot.index.ingest import ingest
 from bot.index.lock import WriterLock
 from bot.index.store import Store
 from bot.settings import Settings
+from bot.surfaces.discord.add_transcript import ANOTHER_INGEST
 from bot.surfaces.discord.bot import PanelistBot
 from tests.discord.helpers import bot_settings, panelist_bot
 from tests.fakes.discord_cdn import FakeAttachment
@@ -171,9 +172,42 @@ async def test_the_event_loop_answers_while_it_indexes(setup: Setup, gate: threa
     status = await fake.send_command("panelist", {"status": {}}, user="alice")
     await status.wait_for_response(timeout=3)
     assert status.response_delay is not None and status.response_delay < 3.0
-    assert not gate.is_set()  # the ingest was still running when status was answered
+    shown = status.original_message()
+    assert shown is not None and "**Adding** quokka\\_talk.txt" in shown.content
+    # A second upload meanwhile is refused at once, without a download.
+    second = fake.attach("other_talk.txt", QUOKKA)
+    refused = await add(fake, second)
+    await refused.wait_for_response(timeout=3)
+    msg = refused.original_message()
+    assert msg is not None and msg.ephemeral and "being added right now" in msg.content
+    assert second.requests == 0
+    assert not gate.is_set()  # the ingest was still running through all of this
     gate.set()
     assert "✅ Added" in await outcome(fake, inter)
+
+
+async def test_an_ingest_starting_during_the_download_is_reported(setup: Setup) -> None:
+    """The lock is taken only to index: a `panelist ingest` that started meanwhile wins."""
+    fake, before = setup.fake, snapshot(setup.data_dir)
+    att = fake.attach("quokka_talk.txt", QUOKKA, stall_s=1.0)
+    inter = await add(fake, att)
+    await inter.wait_for_response()
+    with WriterLock(setup.data_dir):
+        said = await outcome(fake, inter)
+    assert said == ANOTHER_INGEST
+    assert snapshot(setup.data_dir) == before
+    assert not list((setup.data_dir / "uploads" / ".incoming").iterdir())
+
+
+async def test_a_hostile_title_is_shown_inert(setup: Setup) -> None:
+    """The title comes from the file's own header: no link, ping or bidi trick survives."""
+    fake = setup.fake
+    header = "[Free](https://evil.example) @everyone \u202eevil\u202c <@&123> **loud**\n\n"
+    text = header + "Starting point is 00:00:00\nQuokkas are the happiest marsupials.\n"
+    said = await outcome(fake, await add(fake, fake.attach("quokka_talk.txt", text)))
+    assert said.startswith("✅ Added")
+    assert "@everyone" not in said and "<@&123>" not in said and "\u202e" not in said
+    assert "](https://evil.example)" not in said and "**loud**" not in said
 
 
 async def test_a_server_with_chosen_discussions_sees_the_new_one(setup: Setup) -> None:

@@ -154,3 +154,14 @@ def test_a_killed_upload_leaves_the_previous_version_and_its_leftovers_are_clear
     again = add_upload(store, "7", "q.txt", put(tmp_path, store.data_dir, NEWER))
     assert again.status == "updated"
     assert len(list((uploads_dir(store.data_dir) / "7").iterdir())) == 1
+
+
+def test_a_rebuild_that_names_the_uploads_folder_keeps_them(store: Store, tmp_path: Path) -> None:
+    """What docs/discord.md tells the operator: ``--rebuild seeds <data dir>/uploads -r``."""
+    add_upload(store, "7", "q.txt", put(tmp_path, store.data_dir, QUOKKA))
+    put(tmp_path, store.data_dir, b"\x00 a download in progress")  # skipped: .incoming is hidden
+    report = ingest(
+        store, [tmp_path / "corpus", uploads_dir(store.data_dir)], rebuild=True, recursive=True
+    )
+    assert report.aborted is None and not report.failed
+    assert {r.source for r in store.catalog.sources()} == {"talk.txt", "panel.txt", "q.txt"}

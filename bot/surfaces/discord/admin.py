@@ -63,6 +63,8 @@ class AdminCommands(
             f"(of {a.slots.size} model slots)",
             f"**Accepting questions** {'yes' if a.accepting else 'no (shutting down)'}",
         ]
+        if self.uploads.running:
+            lines.append(f"**Adding** {discord.utils.escape_markdown(self.uploads.running)}")
         await interaction.response.send_message(
             "\n".join(lines), ephemeral=True, allowed_mentions=NO_MENTIONS
         )
