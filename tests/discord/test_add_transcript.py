@@ -199,6 +199,16 @@ async def test_an_ingest_starting_during_the_download_is_reported(setup: Setup) 
     assert not list((setup.data_dir / "uploads" / ".incoming").iterdir())
 
 
+async def test_an_unrecognised_layout_is_added_with_a_warning(setup: Setup) -> None:
+    """As with `panelist ingest`, text in no known layout is indexed as plain paragraphs, and
+    the admin is told so (what to fix to get speakers and times)."""
+    fake = setup.fake
+    text = "Quokkas are the happiest marsupials.\n\nThey live on islands.\n"
+    said = await outcome(fake, await add(fake, fake.attach("quokka_talk.txt", text)))
+    assert said.startswith("✅ Added") and "read as plain" in said
+    assert "\n⚠️ unrecognised transcript format" in said
+
+
 async def test_a_hostile_title_is_shown_inert(setup: Setup) -> None:
     """The title comes from the file's own header: no link, ping or bidi trick survives."""
     fake = setup.fake

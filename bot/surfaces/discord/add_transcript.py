@@ -258,6 +258,10 @@ class TranscriptUploads:
             details.append("added to the discussions this server sees")
         if details:
             line += "\n" + escape_markdown(discord_safe(" · ".join(details)))
+        if result.warnings:  # e.g. "format uncertain: closest is srt …": what to fix in the file
+            more = len(result.warnings) - 1
+            warning = _clean(result.warnings[0])[:300] + (f" (and {more} more)" if more else "")
+            line += f"\n⚠️ {warning}"
         return line
 
 
