@@ -26,7 +26,12 @@ from bot.surfaces.discord.add_transcript import ANOTHER_INGEST
 from bot.surfaces.discord.bot import PanelistBot
 from tests.discord.helpers import bot_settings, panelist_bot
 from tests.fakes.discord_cdn import FakeAttachment
-from tests.fakes.discord_models import GENERAL_CHANNEL_ID, GUILD_ID, CallbackType
+from tests.fakes.discord_models import (
+    GENERAL_CHANNEL_ID,
+    GUILD_ID,
+    CallbackType,
+    FakeInteraction,
+)
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.openai_server import FakeOpenAI, HttpError
 from tests.index.helpers import fake_settings, write_corpus
@@ -111,11 +116,13 @@ def gate(openai_server: FakeOpenAI) -> Iterator[threading.Event]:
     openai_server.embedding_hook = None
 
 
-async def add(fake: FakeDiscord, attachment: FakeAttachment, user: str = "alice"):  # type: ignore[no-untyped-def]
+async def add(
+    fake: FakeDiscord, attachment: FakeAttachment, user: str = "alice"
+) -> FakeInteraction:
     return await fake.send_command("panelist", {"add-transcript": {"file": attachment}}, user=user)
 
 
-async def outcome(fake: FakeDiscord, inter, timeout: float = 20.0) -> str:  # type: ignore[no-untyped-def]
+async def outcome(fake: FakeDiscord, inter: FakeInteraction, timeout: float = 20.0) -> str:
     """The private message once it stops saying ⏳ (the final line)."""
 
     def settled(_: object) -> bool:

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -55,7 +56,7 @@ def put(tmp_path: Path, data_dir: Path, text: str | bytes) -> Path:
 
 
 @pytest.fixture
-def store(tmp_path: Path, openai_server: FakeOpenAI):  # type: ignore[no-untyped-def]
+def store(tmp_path: Path, openai_server: FakeOpenAI) -> Iterator[Store]:
     s = Store(fake_settings(tmp_path / "data", openai_server))
     ingest(s, [write_corpus(tmp_path / "corpus")])
     yield s
