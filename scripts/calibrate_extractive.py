@@ -1,110 +1,195 @@
-"""Calibrate the offline answerer's confidence on the tuning split; print the curve.
+"""Fit the offline answerer's confidence model on the tuning questions; print the curve.
 
-    PYTHONPATH=. python scripts/calibrate_extractive.py eval/dev_tune.jsonl [--grid]
+    PYTHONPATH=. python scripts/calibrate_extractive.py eval/dev_tune.jsonl eval/tune_blind.jsonl
+    PYTHONPATH=. python scripts/calibrate_extractive.py --fit [--max-wrong 0.04] FILE…
+    PYTHONPATH=. python scripts/calibrate_extractive.py --dump rows.jsonl FILE…
 
-For each question it runs the extractive answer path and records the three signals the
-confidence gate reads (best passage cosine, idf-weighted coverage of the question's words, best
-sentence cosine) and whether the reply cites the evidence. It prints, for a sweep of one scalar
-confidence (the smallest of the three signals, each divided by its bar), the share of questions
-answered (grounded), the share of answerable questions grounded and right, and the share of
-unanswerable questions wrongly answered. --grid searches the three bars on this file.
+For each question it runs the extractive answer path (the engine's own ``assembly``) and records
+the features bot/answer/confidence.py reads and whether the reply cites the evidence. Without
+--fit it prints the curve of the model in use: for a sweep of thresholds on its probability, the
+share of all questions answered (grounded), the share of answerable questions grounded and right,
+and the share of unanswerable questions wrongly answered.
+
+--fit fits an L2-regularised logistic regression (numpy, standardised features) to "the reply
+cites the evidence of an answerable question" (1) against everything else (0), chooses the
+regularisation by 5-fold cross-validated log-loss, prints the weights in the units of
+``confidence.Model``, and the curve of the out-of-fold probabilities, so the operating point is
+chosen on probabilities no question was fitted with: the lowest threshold at which at most
+--max-wrong (default 4 %) of the unanswerable questions are answered. Never run it on a test set.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
+import json
 import sys
 from pathlib import Path
 
-from bot.answer import extractive as E
+import numpy as np
+
+from bot.answer import confidence
 from bot.answer.engine import Engine
 from bot.eval.answers import cites_evidence
 from bot.eval.qa import load_qa
+from bot.records import Answer
 from bot.settings import load_settings
 
+THRESHOLDS = (0.2, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8, 0.9)
 
-async def signals(path: Path) -> list[tuple[float, float, float, bool, bool]]:
+
+async def collect(paths: list[Path]) -> list[dict]:
     settings = load_settings()
-    qas = load_qa(path, settings.seeds_dir)
     engine = Engine(settings.offline())
-    seen: dict[str, tuple[float, float, float]] = {}
-    original = Engine._extract
-
-    def spy(self, found):  # records what the gate reads
-        from bot.answer import extractive
-        from bot.records import Excerpt
-
-        q = found.query
-        named = self.retriever.speakers_named_in(q)
-        wide = [Excerpt(e.n, self.retriever.widen(e.chunk)) for e in found.excerpts]
-        picked = extractive.select(
-            q, wide, prefer_speakers=named, embed=self.store.sentences.question_first
-        )
-        sims = [h.similarity for h in found.hits if h.similarity is not None]
-        cov = extractive.weighted_coverage(q, wide, self._idf(), ignore=named)
-        seen[q] = (max(sims, default=0.0), cov, picked.best_cosine)
-        return original(self, found)
-
-    Engine._extract = spy  # type: ignore[method-assign]
-    out = []
+    rows: list[dict] = []
     try:
-        for qa in qas:
-            answer = await engine.answer(qa.question)
-            sim, cov, cos = seen.pop(qa.question, (0.0, 0.0, 0.0))
-            out.append((sim, cov, cos, qa.answerable, qa.answerable and cites_evidence(answer, qa)))
+        for path in paths:
+            for qa in load_qa(path, settings.seeds_dir):
+                found = await engine.retrieve(qa.question)
+                made = engine.assembly(found) if found.relevant else None
+                row = {"id": qa.id, "file": path.name, "kind": qa.kind, "q": qa.question}
+                row["answerable"] = qa.answerable
+                if made is None:
+                    row |= {"features": None, "p": 0.0, "cites": False, "lead": ""}
+                else:
+                    answer = Answer(made.text, "extractive", made.confident, None, made.citations)
+                    row |= {
+                        "features": made.features.vector(),
+                        "p": made.probability,
+                        "cites": qa.answerable and cites_evidence(answer, qa),
+                        "lead_cites": qa.answerable
+                        and cites_evidence(
+                            Answer("", "extractive", True, None, made.citations[:1]), qa
+                        ),
+                        "lead": made.citations[0].quote[:200],
+                    }
+                rows.append(row)
     finally:
         await engine.aclose()
-    return out
+    return rows
 
 
-def confidence(sim: float, cov: float, cos: float, bars: tuple[float, float, float]) -> float:
-    return min(sim / bars[0], cov / bars[1], cos / bars[2])
-
-
-def curve(rows, bars) -> None:
-    n_ans = sum(r[3] for r in rows)
+def curve(rows: list[dict], probs: np.ndarray, title: str) -> None:
+    n_ans = sum(r["answerable"] for r in rows)
     n_un = len(rows) - n_ans
+    print(f"\n{title}")
     print("| threshold | answered (all) | grounded and right | unanswerable answered |")
     print("|---|---|---|---|")
-    for t in (0.8, 0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.2, 1.3):
-        grounded = [r for r in rows if confidence(*r[:3], bars) >= t]
-        right = sum(1 for r in grounded if r[4])
-        wrong = sum(1 for r in grounded if not r[3])
+    for t in THRESHOLDS:
+        on = probs >= t
+        right = sum(1 for r, g in zip(rows, on, strict=True) if g and r["cites"])
+        wrong = sum(1 for r, g in zip(rows, on, strict=True) if g and not r["answerable"])
         print(
-            f"| {t:.2f} | {len(grounded) / len(rows):.2f} | {right / n_ans:.2f} ({right}/{n_ans})"
-            f" | {wrong / n_un:.2f} ({wrong}/{n_un}) |"
+            f"| {t:.2f} | {on.mean():.2f} | {right / max(n_ans, 1):.2f} ({right}/{n_ans})"
+            f" | {wrong / max(n_un, 1):.2f} ({wrong}/{n_un}) |"
         )
 
 
-def grid(rows) -> tuple[float, float, float]:
-    n_un = sum(1 for r in rows if not r[3])
-    best = (-1, (0.0, 0.0, 0.0))
-    for bars in itertools.product(
-        [x / 100 for x in range(30, 56, 2)],
-        [x / 100 for x in range(10, 52, 4)],
-        [x / 100 for x in range(40, 64, 2)],
-    ):
-        grounded = [r for r in rows if confidence(*r[:3], bars) >= 1.0]
-        wrong = sum(1 for r in grounded if not r[3])
-        if wrong > 0.02 * n_un:  # refuse >= 98% of the tuning unanswerables
-            continue
-        right = sum(1 for r in grounded if r[4])
-        # Ties go to the strictest bars: the margin is what carries over to new questions.
-        score = (right, sum(bars))
-        if score > best[0] if isinstance(best[0], tuple) else True:
-            best = (score, bars)
-    return best[1]
+def _fit(x: np.ndarray, y: np.ndarray, lam: float, iters: int = 500) -> np.ndarray:
+    """Logistic regression by Newton's method; x has a leading column of ones (not penalised)."""
+    w = np.zeros(x.shape[1])
+    pen = np.full(x.shape[1], lam)
+    pen[0] = 0.0
+    for _ in range(iters):
+        p = 1 / (1 + np.exp(-np.clip(x @ w, -30, 30)))
+        grad = x.T @ (p - y) + pen * w
+        hess = (x * (p * (1 - p))[:, None]).T @ x + np.diag(pen) + 1e-9 * np.eye(x.shape[1])
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return w
+
+
+def _prob(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-np.clip(x @ w, -30, 30)))
+
+
+def operating_point(rows: list[dict], probs: np.ndarray, max_wrong: float) -> float:
+    """The lowest threshold at which at most ``max_wrong`` of the unanswerable questions are
+    answered: the most right answers the refusal target allows."""
+    n_un = sum(not r["answerable"] for r in rows)
+    for t in sorted(set(np.round(probs, 3))):
+        wrong = sum(1 for r, p in zip(rows, probs, strict=True) if p >= t and not r["answerable"])
+        if wrong <= max_wrong * n_un:
+            return float(t)
+    return 1.0
+
+
+def fit(rows: list[dict], use: list[str], max_wrong: float) -> None:
+    usable = [r for r in rows if r["features"] is not None]
+    cols = [confidence.FEATURES.index(name) for name in use]
+    raw = np.array([[r["features"][c] for c in cols] for r in usable])
+    y = np.array([1.0 if r["cites"] else 0.0 for r in usable])
+    mu, sd = raw.mean(0), raw.std(0) + 1e-9
+    x = np.hstack([np.ones((len(raw), 1)), (raw - mu) / sd])
+    rng = np.random.default_rng(0)
+    fold = rng.permutation(len(x)) % 5
+    best = None
+    for lam in (0.01, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0):
+        oof = np.zeros(len(x))
+        for k in range(5):
+            tr, te = fold != k, fold == k
+            oof[te] = _prob(x[te], _fit(x[tr], y[tr], lam))
+        loss = -np.mean(y * np.log(oof + 1e-9) + (1 - y) * np.log(1 - oof + 1e-9))
+        print(f"lambda {lam:>5}: cross-validated log-loss {loss:.4f}")
+        if best is None or loss < best[0]:
+            best = (loss, lam, oof)
+    assert best is not None
+    _, lam, oof = best
+    w = _fit(x, y, lam)
+    weights = w[1:] / sd
+    bias = w[0] - float((w[1:] * mu / sd).sum())
+    full = dict.fromkeys(confidence.FEATURES, 0.0) | dict(zip(use, weights, strict=True))
+    print(f"\nchosen lambda {lam}; weights in feature units (confidence.Model):")
+    for name in confidence.FEATURES:
+        print(f"  {name:>16}: {full[name]: .3f}")
+    print(f"  {'bias':>16}: {bias: .3f}")
+    probs = np.zeros(len(rows))
+    it = iter(oof)
+    for i, r in enumerate(rows):
+        probs[i] = next(it) if r["features"] is not None else 0.0
+    curve(rows, probs, "out-of-fold probabilities (5-fold):")
+    t = operating_point(rows, probs, max_wrong)
+    on = probs >= t
+    right = sum(1 for r, g in zip(rows, on, strict=True) if g and r["cites"])
+    wrong = sum(1 for r, g in zip(rows, on, strict=True) if g and not r["answerable"])
+    print(
+        f"\noperating point (at most {max_wrong:.0%} of unanswerable answered, out of fold):"
+        f" threshold {t:.3f}: {right} grounded and right, {wrong} unanswerable answered"
+    )
+    print(f"MODEL = Model(weights=({', '.join(f'{full[n]:.3f}' for n in confidence.FEATURES)}),")
+    print(f"              bias={bias:.3f}, threshold={t:.3f})")
 
 
 def main() -> None:
-    path = Path(sys.argv[1] if len(sys.argv) > 1 else "eval/dev_tune.jsonl")
-    rows = asyncio.run(signals(path))
-    bars = (E.CONFIDENT_SIMILARITY, E.CONFIDENT_COVERAGE, E.CONFIDENT_SENTENCE)
-    if "--grid" in sys.argv:
-        bars = grid(rows)
-        print("chosen bars (similarity, coverage, sentence):", bars)
-    curve(rows, bars)
+    args = sys.argv[1:]
+    dump = None
+    if "--dump" in args:
+        i = args.index("--dump")
+        dump = Path(args[i + 1])
+        del args[i : i + 2]
+    max_wrong = 0.04
+    if "--max-wrong" in args:
+        i = args.index("--max-wrong")
+        max_wrong = float(args[i + 1])
+        del args[i : i + 2]
+    do_fit = "--fit" in args
+    args = [a for a in args if a != "--fit"]
+    use = list(confidence.FEATURES)
+    if "--use" in args:
+        i = args.index("--use")
+        use = args[i + 1].split(",")
+        del args[i : i + 2]
+    paths = [Path(a) for a in args] or [Path("eval/dev_tune.jsonl")]
+    if any("test" in p.name for p in paths):
+        sys.exit("calibrate only on the tuning questions, never on a test set")
+    rows = asyncio.run(collect(paths))
+    if dump:
+        dump.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    if do_fit:
+        fit(rows, use, max_wrong)
+    else:
+        curve(rows, np.array([r["p"] for r in rows]), "the model in use (confidence.MODEL):")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 Every surface (CLI ``ask``, REPL, Discord) calls ``Engine.answer``; none re-implements retrieval,
 prompting, verification or output guarding. This module only orchestrates: each step lives in its
-own module (``generate`` streams, ``extractive`` assembles offline answers, ``citations`` builds
+own module (``generate`` streams, ``offline`` assembles offline answers, ``citations`` builds
 footnotes, ``verify`` checks quotes, ``guards`` filters). ``retrieve`` and ``finish`` are public so
 eval and bench measure the same path the surfaces use. Blocking work (embedding, Chroma) runs in a
 thread so the Discord event loop never stalls.
@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
-from bot.answer import extractive
+from bot.answer import extractive, offline
 from bot.answer.citations import Sources, number_citations
 from bot.answer.generate import OnText, stream_reply
 from bot.answer.guards import REFUSAL, injection_score, request_guard, sanitize_question
@@ -361,10 +361,12 @@ class Engine:
             spotlight=self.defences.spotlight,
         )
 
-    def _extract(self, found: Retrieval) -> Answer:
+    def assembly(self, found: Retrieval) -> offline.Assembly | None:
+        """The offline reply's quotes and confidence (``_extract``; the calibration script reads
+        its features)."""
         # Chunks cut mid-sentence are completed from their neighbours before sentences are picked.
         excerpts = [Excerpt(e.n, self.retriever.widen(e.chunk)) for e in found.excerpts]
-        made = extractive.assemble(
+        return offline.assemble(
             found.query,
             excerpts,
             found.hits,
@@ -372,7 +374,12 @@ class Engine:
             idf=self._idf(),
             embed=self.store.sentences.question_first,
             sources=self.labels_and_urls(),
+            repaired=self.retriever.expand(found.query).dense,
+            glossary=self.retriever.state().glossary,
         )
+
+    def _extract(self, found: Retrieval) -> Answer:
+        made = self.assembly(found)
         if made is None:
             return self._not_covered(found.speaker, found.source)
         notice = EXTRACTIVE_NOTICE

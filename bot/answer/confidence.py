@@ -1,0 +1,196 @@
+"""How sure the offline answerer is that its leading quote answers the question.
+
+Without a model that reads the passage, confidence comes from a handful of signals that a reader
+could check by eye, combined by a small logistic model fitted on the tuning questions only
+(eval/dev_tune.jsonl, eval/tune_blind.jsonl; scripts/calibrate_extractive.py, docs/answers.md):
+
+- how close the best passage and the best sentence are in meaning (MiniLM cosines);
+- how much of the question's *rare* words (idf-weighted, after typo and glossary repair) the best
+  quote's window contains: near-miss questions ("what is EleutherAI's annual budget?") share the
+  common words with the passages and miss the one that asks for the fact;
+- whether a question asking for a number or a date ("how much", "when", "what year") gets a quote
+  with a number in it: that is what most answerable-looking unanswerable questions lack;
+- whether the person the question names speaks in, or is named by, the quoted passage;
+- whether the lexical and the dense ranker agree on the top passage.
+
+Each signal is a plain number in ``Features``; ``Model`` is a weight per signal and a bias, so a
+surprising decision can be read off the reply's features.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import astuple, dataclass, fields
+
+from bot.answer.extractive import Selection, name_terms, split_sentences, terms
+from bot.ingest.glossary import mentions
+from bot.records import Excerpt, Hit
+
+# What kind of value a question asks for, and what a quote holding that value contains. A
+# near-miss question ("how much did Stability pay for the image data?") shares every topic word
+# with the passages; what they lack is the amount.
+_MONEY_Q = re.compile(
+    r"\b(how\s+much\s+(\w+\s+){0,8}(cost|costs|charge|charges|pay|paid|spend|spent|raise|"
+    r"raised|donate|donated|invest|invested|earn|make|makes|worth)|price|pricing|cost\s+per|"
+    r"salary|revenue|valuation|budget|funding\s+round|in\s+dollars)\b",
+    re.I,
+)
+_TIME_Q = re.compile(
+    r"\b(when|what\s+year|which\s+year|what\s+date|since\s+when|how\s+long\s+ago|what\s+month)\b",
+    re.I,
+)
+_COUNT_Q = re.compile(
+    r"\b(how\s+(many|much|big|large|long|old|fast|often|far|tall|small)|what\s+(percent|"
+    r"percentage|share|number|size|resolution|length)|in\s+(gigabytes|terabytes|hours|years))\b",
+    re.I,
+)
+_NUMBER_WORDS = (
+    r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
+    r"fifty|sixty|seventy|eighty|ninety|hundred|hundreds|thousand|thousands|million|millions|"
+    r"billion|billions|trillion|dozen|dozens|half|double|twice|triple|percent|once"
+)
+_MONEY = re.compile(
+    r"[$€£¥]|\b(dollars?|bucks|cents?|euros?|pounds|million|billion|\d+k|free)\b", re.I
+)
+_TIME = re.compile(
+    r"\d|\b(years?|months?|weeks?|days?|decades?|ago|soon|tomorrow|today|yesterday|next|last|"
+    r"january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|spring|summer|autumn|fall|winter|quarter|q[1-4]|since|until|already)\b",
+    re.I,
+)
+_COUNT = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I)
+
+
+# How a reply names what it did not find.
+VALUE_NAMES = {_MONEY.pattern: "amount", _COUNT.pattern: "number", _TIME.pattern: "date or time"}
+
+
+def asks_for(question: str) -> re.Pattern[str] | None:
+    """The pattern a quote answering ``question`` must match (an amount of money, a time, a
+    count or size), or None when the question does not ask for a value."""
+    if _MONEY_Q.search(question):
+        return _MONEY
+    if _COUNT_Q.search(question):
+        return _COUNT
+    if _TIME_Q.search(question):
+        return _TIME
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    passage_cosine: float  # best retrieved passage's cosine to the question
+    sentence_cosine: float  # closest candidate sentence's cosine
+    window_coverage: float  # idf share of the question's words in the leading quote's window
+    best_window: float  # idf share in the best window (a sentence ± one) of any passage
+    value_missing: float  # 1: the question asks for an amount, time or count the lead lacks
+    agreement: float  # 1: the lexical and dense rankers both put the top passage in their top 3
+
+    def vector(self) -> list[float]:
+        return list(astuple(self))
+
+
+FEATURES = tuple(f.name for f in fields(Features))
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    weights: tuple[float, ...]  # one per feature, in FEATURES order
+    bias: float
+    threshold: float  # grounded when the probability reaches this
+
+    def probability(self, f: Features) -> float:
+        z = self.bias + sum(w * x for w, x in zip(self.weights, f.vector(), strict=True))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def confident(self, f: Features) -> bool:
+        return self.probability(f) >= self.threshold
+
+
+# Fitted by scripts/calibrate_extractive.py --fit on eval/dev_tune.jsonl + eval/tune_blind.jsonl
+# (371 questions, 96 unanswerable); the threshold is the operating point in docs/answers.md.
+MODEL = Model(
+    weights=(-3.094, 4.703, 0.900, 1.609, -2.094, 0.658),
+    bias=-2.338,
+    threshold=0.772,
+)
+
+
+def window(sel: Selection) -> str:
+    """The leading quote with the sentence before and after it in its passage: the words of an
+    answer are often split between the question that prompted it and the reply."""
+    if not sel.passages:
+        return ""
+    lead = sel.passages[0]
+    spans = split_sentences(lead.excerpt)
+    inside = [i for i, (s, e) in enumerate(spans) if e > lead.start and s < lead.end]
+    if not inside:
+        return lead.text
+    lo = spans[max(0, inside[0] - 1)][0]
+    hi = spans[min(len(spans) - 1, inside[-1] + 1)][1]
+    return lead.excerpt.chunk.text[min(lo, lead.start) : max(hi, lead.end)]
+
+
+def _covered(q: set[str], have: set[str], alternates: Mapping[str, set[str]]) -> set[str]:
+    return {t for t in q if t in have or alternates.get(t, set()) & have}
+
+
+def _alternates(question: str, glossary: Mapping[str, Sequence[str]]) -> dict[str, set[str]]:
+    """Question term → terms of the glossary's heard forms for it ("EleutherAI" → "aluthor")."""
+    out: dict[str, set[str]] = {}
+    for right, heard in glossary.items():
+        if mentions(question, right):
+            alt = {t for h in heard for t in terms(h)}
+            for t in terms(right):
+                out.setdefault(t, set()).update(alt)
+    return out
+
+
+def features(
+    question: str,
+    excerpts: Sequence[Excerpt],
+    hits: Sequence[Hit],
+    sel: Selection,
+    *,
+    named: Sequence[str],
+    idf: Mapping[str, float],
+    glossary: Mapping[str, Sequence[str]] | None = None,
+) -> Features:
+    """``question``: as searched, with misspellings repaired; ``named``: people it names or
+    describes (their names are not words the answer must contain); ``idf``: corpus term weights
+    (extractive.term_idf); ``glossary``: right spelling → heard forms, so "EleutherAI" in the
+    question is found as "Aluthor" in the transcript."""
+    sims = [h.similarity for h in hits if h.similarity is not None]
+    q = set(terms(question)) - name_terms(named)
+    alternates = _alternates(question, glossary or {})
+    weight = {t: idf.get(t, idf.get("", 1.0)) for t in q}
+    total = sum(weight.values()) or 1.0
+
+    def share(have: set[str]) -> float:
+        return sum(weight[t] for t in _covered(q, have, alternates)) / total if q else 0.0
+
+    have_win = set(terms(window(sel)))
+    value = asks_for(question)
+    lead = sel.passages[0].text if sel.passages else ""
+    top = hits[0] if hits else None
+    agreement = (
+        top is not None
+        and top.dense_rank is not None
+        and top.lexical_rank is not None
+        and max(top.dense_rank, top.lexical_rank) <= 3
+    )
+    best = 0.0
+    for ex in excerpts:
+        sets = [set(terms(ex.chunk.text[s:e])) for s, e in split_sentences(ex)]
+        for i in range(len(sets)):
+            best = max(best, share(set().union(*sets[max(0, i - 1) : i + 2])))
+    return Features(
+        passage_cosine=max(sims, default=0.0),
+        sentence_cosine=sel.best_cosine,
+        window_coverage=share(have_win),
+        best_window=best,
+        value_missing=float(value is not None and not value.search(lead)),
+        agreement=float(agreement),
+    )

@@ -1,0 +1,81 @@
+"""The offline reply: the chosen quotes, attributed and cited, led by a confident answer or by
+an honest "the discussions don't seem to cover that directly".
+
+Sentence choice is bot/answer/extractive.py; whether the quotes answer the question is
+bot/answer/confidence.py. This module only puts the two together in the words the reader sees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.answer import confidence
+from bot.answer.citations import Sources
+from bot.answer.extractive import Embed, display_quote, select, sentence_citation
+from bot.answer.guards import request_guard
+from bot.records import Citation, Excerpt, Hit
+
+NOT_DIRECTLY = "The discussions don't seem to cover that directly. The closest passages I found:"
+# A question for a value whose quotes hold none: say which part is missing, so the reader knows
+# the topic is there and the figure is not.
+NO_VALUE = "The discussions don't seem to give that {what}. The closest passages I found:"
+
+
+@dataclass(slots=True)
+class Assembly:
+    text: str  # one attributed quote per line, each with its [n] marker
+    confident: bool
+    citations: list[Citation]
+    features: confidence.Features
+    probability: float
+
+
+def assemble(
+    question: str,
+    excerpts: Sequence[Excerpt],
+    hits: Sequence[Hit],
+    *,
+    named: Sequence[str],
+    idf: Mapping[str, float],
+    embed: Embed | None,
+    sources: Sources,
+    repaired: str | None = None,
+    glossary: Mapping[str, Sequence[str]] | None = None,
+    model: confidence.Model | None = None,
+) -> Assembly | None:
+    """The extractive reply, or None when no sentence is worth showing. ``named``: speakers the
+    question names; ``idf``: corpus term weights; ``repaired``: the question with misspellings
+    fixed (default: as asked); ``model``: the confidence model (default: the fitted one)."""
+    asked = repaired or question
+    picked = select(asked, excerpts, prefer_speakers=named, embed=embed, idf=idf)
+    if not picked.passages:
+        return None
+    model = model or confidence.MODEL
+    feats = confidence.features(
+        asked,
+        excerpts,
+        hits,
+        picked,
+        named=named,
+        idf=idf,
+        glossary=glossary,
+    )
+    p = model.probability(feats)
+    confident = p >= model.threshold
+    lines: list[str] = [] if confident else [_hedge(asked, feats)]
+    citations: list[Citation] = []
+    for n, sent in enumerate(picked.passages, 1):
+        cite = sentence_citation(sent, n, sources)
+        citations.append(cite)
+        who = f"**{cite.speaker}** said" if cite.speaker else f"In *{cite.label}*"
+        lines.append(f"- {who}: “{display_quote(cite.quote)}” [{n}]")
+    text = request_guard("", "", excerpts).check("\n".join(lines)).text
+    return Assembly(text, confident, citations, feats, p)
+
+
+def _hedge(question: str, feats: confidence.Features) -> str:
+    value = confidence.asks_for(question)
+    if value is not None and feats.value_missing:
+        return NO_VALUE.format(what=confidence.VALUE_NAMES[value.pattern])
+    return NOT_DIRECTLY

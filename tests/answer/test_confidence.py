@@ -1,0 +1,195 @@
+"""The offline answerer's confidence: a near-miss question (every topic word in the passages, the
+asked-for value nowhere) is not grounded; a question one sentence answers is, and leads with it.
+
+Passages are built here, not taken from the seeds, so each test controls exactly what the
+passages contain; cosines come from the real local MiniLM model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.answer import confidence
+from bot.answer.extractive import select, term_idf
+from bot.answer.offline import NO_VALUE, NOT_DIRECTLY, assemble
+from bot.index.embed import LocalEmbedder
+from bot.records import Chunk, Excerpt, Hit, Piece
+
+SOURCE = "panel.txt"
+FILLER = [
+    "Panel: The weather in the valley was mild for most of the spring this year.",
+    "Panel: Our office moved twice before we found a building near the train station.",
+    "Panel: The team plays football on Fridays and nobody keeps the score anymore.",
+    "Panel: Coffee in the kitchen is free and the espresso machine is always broken.",
+    "Panel: The hiring process takes a while because every candidate meets the whole team.",
+]
+
+
+def chunk(lines: Sequence[str], n: int) -> Chunk:
+    """One passage: 'Speaker: text' lines, untimed, each line its own piece."""
+    text_lines, pieces, offset = [], [], 0
+    for line in lines:
+        speaker, _, words = line.partition(": ")
+        pieces.append(Piece(offset, 1000 * n + offset, len(words), None, None, speaker))
+        text_lines.append(words)
+        offset += len(words) + 1
+    return Chunk(f"c{n}", SOURCE, "A panel", "\n".join(text_lines), tuple(pieces))
+
+
+@pytest.fixture(scope="module")
+def embed():
+    model = LocalEmbedder()
+
+    def run(texts: list[str]) -> np.ndarray:
+        v = model.embed_documents(texts)
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+    return run
+
+
+def reply(question: str, passages: Sequence[Sequence[str]], embed, glossary=None):
+    chunks = [chunk(p, i) for i, p in enumerate(passages, 1)]
+    excerpts = [Excerpt(i, c) for i, c in enumerate(chunks, 1)]
+    vectors = embed([question, *(c.text for c in chunks)])
+    hits = [
+        Hit(
+            c,
+            1.0 / (60 + i),
+            dense_rank=i,
+            lexical_rank=i,
+            similarity=float(vectors[i] @ vectors[0]),
+        )
+        for i, c in enumerate(chunks, 1)
+    ]
+    corpus = [" ".join(p) for p in passages] + FILLER
+    made = assemble(
+        question,
+        excerpts,
+        hits,
+        named=[],
+        idf=term_idf(corpus),
+        embed=embed,
+        sources={SOURCE: ("A panel", "A panel", None)},
+        glossary=glossary,
+    )
+    assert made is not None
+    return made
+
+
+PRICING = [
+    "Host: Tell us about the Zephyr subscription for studios.",
+    "Dana: The Zephyr subscription for studios is how most of our customers start with us.",
+    "Dana: Studios like the Zephyr subscription because it bundles rendering and storage.",
+]
+PRICE = "Dana: The Zephyr subscription for studios costs forty dollars a month per seat."
+
+
+def test_question_for_an_amount_is_not_grounded_when_no_passage_has_one(embed):
+    """'How much does X cost' against passages about X with no amount: the reply says the
+    discussions don't seem to cover it, however well the topic words match."""
+    made = reply("how much does the zephyr subscription for studios cost?", [PRICING], embed)
+    assert made.features.value_missing == 1.0
+    assert not made.confident
+    assert made.text.startswith(NO_VALUE.format(what="amount"))
+
+
+def test_question_answered_in_one_sentence_leads_with_it_and_is_grounded(embed):
+    """The same question, with the priced sentence in the second passage: it is the first quote,
+    and the reply is confident."""
+    made = reply(
+        "how much does the zephyr subscription for studios cost?",
+        [PRICING, [*FILLER[:2], PRICE]],
+        embed,
+    )
+    assert made.features.value_missing == 0.0
+    assert "forty dollars a month" in made.citations[0].quote
+    assert made.confident, made.probability
+    assert made.text.startswith("- **Dana** said: “The Zephyr subscription for studios costs")
+
+
+def test_glossary_spelling_counts_as_the_word_the_transcript_heard(embed):
+    """A question spelling a name right ("EleutherAI") is covered by the transcript's heard form
+    ("Aluthor AI") through the glossary, and not without it."""
+    passages = [["Stella: Aluthor AI started as a chat server for people excited about GPT-3."]]
+    q = "how did eleutherai get started?"
+    plain = reply(q, passages, embed)
+    fixed = reply(q, passages, embed, glossary={"EleutherAI": ("Aluthor AI",)})
+    assert fixed.features.window_coverage > plain.features.window_coverage
+    assert fixed.features.window_coverage == pytest.approx(1.0)
+
+
+def test_hedged_reply_without_a_value_question_says_not_directly(embed):
+    """A question that asks for no value, answered by nothing close: the general hedge."""
+    made = reply("what does dana think about remote work?", [FILLER[:3]], embed)
+    assert not made.confident
+    assert made.text.startswith(NOT_DIRECTLY)
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("how much did stability pay for the image data?", "money"),
+        ("what does a dreamstudio credit cost per image", "money"),
+        ("how many members does the discord have", "count"),
+        ("how big is the pile in gigabytes", "count"),
+        ("when does version 3 come out?", "time"),
+        ("what year did noam leave google", "time"),
+        ("what does yann think about open source?", None),
+        ("why did they stop training?", None),
+    ],
+)
+def test_value_questions_are_recognised(question, kind):
+    patterns = {"money": confidence._MONEY, "count": confidence._COUNT, "time": confidence._TIME}
+    assert confidence.asks_for(question) is (patterns[kind] if kind else None)
+
+
+@given(st.text(max_size=300))
+def test_asks_for_reads_any_text(text):
+    """Any text, hostile or not: a pattern or None, never an error."""
+    assert confidence.asks_for(text) in (
+        None,
+        confidence._MONEY,
+        confidence._COUNT,
+        confidence._TIME,
+    )
+
+
+def test_model_reads_a_missing_value_and_a_better_match_the_right_way():
+    """Whatever a refit makes of the weights, a missing value must lower the confidence and a
+    closer sentence and fuller coverage must raise it."""
+    base = confidence.Features(0.5, 0.6, 0.6, 0.6, 0.0, 1.0)
+    m = confidence.MODEL
+    assert m.probability(base.__class__(**{**_d(base), "value_missing": 1.0})) < m.probability(base)
+    assert m.probability(base.__class__(**{**_d(base), "sentence_cosine": 0.8})) > m.probability(
+        base
+    )
+    assert m.probability(base.__class__(**{**_d(base), "best_window": 1.0})) > m.probability(base)
+    assert len(m.weights) == len(confidence.FEATURES)
+
+
+def _d(f: confidence.Features) -> dict[str, float]:
+    return dict(zip(confidence.FEATURES, f.vector(), strict=True))
+
+
+def test_selection_prefers_the_sentence_closest_in_meaning(embed):
+    """Of two sentences sharing the question's words, the one that answers it (closest in
+    meaning) leads."""
+    ex = [
+        Excerpt(
+            1,
+            chunk(
+                ["Dana: Rendering farms come up at every studio meeting about rendering farms."], 1
+            ),
+        ),
+        Excerpt(
+            2,
+            chunk(["Dana: We cut rendering time in half by moving the farm to spot instances."], 2),
+        ),
+    ]
+    sel = select("how did they make rendering faster?", ex, embed=embed)
+    assert "in half" in sel.passages[0].text
