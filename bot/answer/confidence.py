@@ -4,13 +4,15 @@ Without a model that reads the passage, confidence comes from a handful of signa
 could check by eye, combined by a small logistic model fitted on the tuning questions only
 (eval/dev_tune.jsonl, eval/tune_blind.jsonl; scripts/calibrate_extractive.py, docs/answers.md):
 
-- how close the best passage and the best sentence are in meaning (MiniLM cosines);
-- how much of the question's *rare* words (idf-weighted, after typo and glossary repair) the best
-  quote's window contains: near-miss questions ("what is EleutherAI's annual budget?") share the
-  common words with the passages and miss the one that asks for the fact;
-- whether a question asking for a number or a date ("how much", "when", "what year") gets a quote
-  with a number in it: that is what most answerable-looking unanswerable questions lack;
-- whether the person the question names speaks in, or is named by, the quoted passage;
+- how close in meaning the leading quote's sentence is to the question, against how close the
+  best passage is (MiniLM cosines): one sentence standing out from a passage that is merely on
+  the topic is what an answer looks like;
+- how much of the question's *rare* words (idf-weighted, after typo and glossary repair) the
+  leading quote and the sentences around it contain: near-miss questions ("what is EleutherAI's
+  annual budget?") share the common words with the passages and miss the one that asks;
+- whether a question asking for an amount, a count or a time ("how much … cost", "how many",
+  "when") gets a leading quote with one: that is what most answerable-looking unanswerable
+  questions lack;
 - whether the lexical and the dense ranker agree on the top passage.
 
 Each signal is a plain number in ``Features``; ``Model`` is a weight per signal and a bias, so a
@@ -85,9 +87,8 @@ def asks_for(question: str) -> re.Pattern[str] | None:
 @dataclass(frozen=True, slots=True)
 class Features:
     passage_cosine: float  # best retrieved passage's cosine to the question
-    sentence_cosine: float  # closest candidate sentence's cosine
+    lead_cosine: float  # cosine of the sentence the leading quote was chosen for
     window_coverage: float  # idf share of the question's words in the leading quote's window
-    best_window: float  # idf share in the best window (a sentence ± one) of any passage
     value_missing: float  # 1: the question asks for an amount, time or count the lead lacks
     agreement: float  # 1: the lexical and dense rankers both put the top passage in their top 3
 
@@ -115,9 +116,9 @@ class Model:
 # Fitted by scripts/calibrate_extractive.py --fit on eval/dev_tune.jsonl + eval/tune_blind.jsonl
 # (371 questions, 96 unanswerable); the threshold is the operating point in docs/answers.md.
 MODEL = Model(
-    weights=(-3.216, 4.893, 0.950, 1.707, -2.380, 0.710),
-    bias=-2.429,
-    threshold=0.740,
+    weights=(-2.878, 4.864, 2.655, -3.058, 0.585),
+    bias=-2.258,
+    threshold=0.741,
 )
 
 
@@ -184,16 +185,10 @@ def features(
         and top.lexical_rank is not None
         and max(top.dense_rank, top.lexical_rank) <= 3
     )
-    best = 0.0
-    for ex in excerpts:
-        sets = [set(terms(ex.chunk.text[s:e])) for s, e in split_sentences(ex)]
-        for i in range(len(sets)):
-            best = max(best, share(set().union(*sets[max(0, i - 1) : i + 2])))
     return Features(
         passage_cosine=max(sims, default=0.0),
-        sentence_cosine=sel.best_cosine,
+        lead_cosine=sel.cosines[0] if sel.cosines else 0.0,
         window_coverage=share(have_win),
-        best_window=best,
         value_missing=float(value is not None and not value.search(lead)),
         agreement=float(agreement),
     )

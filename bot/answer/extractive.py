@@ -13,7 +13,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import Stemmer
@@ -278,6 +278,7 @@ def lexical_scores(q: set[str], cands: Sequence[Sentence]) -> np.ndarray:
 class Selection:
     passages: list[Sentence]
     best_cosine: float  # the closest sentence's cosine similarity to the question (0 without embed)
+    cosines: list[float] = field(default_factory=list)  # per passage: its matched sentence's
 
 
 def select(
@@ -309,6 +310,7 @@ def select(
     if idf is not None:
         score = score + COVERAGE_WEIGHT * window_coverages(q, cands, idf)
     best_cosine = 0.0
+    cosines = np.zeros(len(cands), dtype=np.float32)
     if embed is not None:
         vectors = embed([question, *(embed_text(c.text) for c in cands)])
         cosines = vectors[1:] @ vectors[0]
@@ -325,6 +327,7 @@ def select(
             score[i] *= QUESTION_WEIGHT
     order = [int(i) for i in np.argsort(-score) if score[i] > 0]
     picked: list[Sentence] = []
+    matched: list[float] = []
     taken: set[int] = set()
     for i in order:
         if i in taken or (picked and score[i] < RELATIVE_FLOOR * score[order[0]]):
@@ -341,9 +344,10 @@ def select(
         taken.update(range(i, hi + 1))
         first, last = cands[lo], cands[hi]
         picked.append(Sentence(first.excerpt, first.start, last.end, float(score[i])))
+        matched.append(float(cosines[i]))
         if len(picked) >= limit:
             break
-    return Selection(picked, best_cosine)
+    return Selection(picked, best_cosine, matched)
 
 
 def window_coverages(

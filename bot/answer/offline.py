@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from bot.answer import confidence
 from bot.answer.citations import Sources
-from bot.answer.extractive import Embed, display_quote, select, sentence_citation
+from bot.answer.extractive import Embed, Selection, display_quote, select, sentence_citation
 from bot.answer.guards import request_guard
 from bot.records import Citation, Excerpt, Hit
 
@@ -51,6 +51,7 @@ def assemble(
     picked = select(asked, excerpts, prefer_speakers=named, embed=embed, idf=idf)
     if not picked.passages:
         return None
+    picked = _value_first(asked, picked)
     model = model or confidence.MODEL
     feats = confidence.features(
         asked,
@@ -72,6 +73,23 @@ def assemble(
         lines.append(f"- {who}: “{display_quote(cite.quote)}” [{n}]")
     text = request_guard("", "", excerpts).check("\n".join(lines)).text
     return Assembly(text, confident, citations, feats, p)
+
+
+def _value_first(question: str, picked: Selection) -> Selection:
+    """For a question asking for a value ("how many magic tools…"), the first quote holding one
+    leads: the reader wants the figure first, and it is what the confidence checks."""
+    value = confidence.asks_for(question)
+    if value is None or value.search(picked.passages[0].text):
+        return picked
+    for i, p in enumerate(picked.passages):
+        if value.search(p.text):
+            order = [i, *(j for j in range(len(picked.passages)) if j != i)]
+            return Selection(
+                [picked.passages[j] for j in order],
+                picked.best_cosine,
+                [picked.cosines[j] for j in order] if picked.cosines else [],
+            )
+    return picked
 
 
 def _hedge(question: str, feats: confidence.Features) -> str:

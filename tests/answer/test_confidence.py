@@ -112,6 +112,25 @@ def test_question_answered_in_one_sentence_leads_with_it_and_is_grounded(embed):
     assert made.text.startswith("- **Dana** said: “The Zephyr subscription for studios costs")
 
 
+def test_value_question_leads_with_the_quote_that_holds_a_value(embed):
+    """When the best-scoring quote has no number and another shown quote has one, the one with
+    the number leads, and the reply does not claim the number is missing."""
+    made = reply(
+        "how many render nodes does the zephyr studio farm have?",
+        [
+            [
+                "Dana: The Zephyr studio farm has render nodes in every region we serve.",
+                "Dana: Zephyr studio farm render nodes are where all our rendering happens.",
+            ],
+            ["Dana: Right now the Zephyr farm runs on 480 render nodes in three buildings."],
+        ],
+        embed,
+    )
+    assert "480 render nodes" in made.citations[0].quote
+    assert made.features.value_missing == 0.0
+    assert "give that number" not in made.text
+
+
 def test_glossary_spelling_counts_as_the_word_the_transcript_heard(embed):
     """A question spelling a name right ("EleutherAI") is covered by the transcript's heard form
     ("Aluthor AI") through the glossary, and not without it."""
@@ -162,13 +181,13 @@ def test_asks_for_reads_any_text(text):
 def test_model_reads_a_missing_value_and_a_better_match_the_right_way():
     """Whatever a refit makes of the weights, a missing value must lower the confidence and a
     closer sentence and fuller coverage must raise it."""
-    base = confidence.Features(0.5, 0.6, 0.6, 0.6, 0.0, 1.0)
+    base = confidence.Features(0.5, 0.6, 0.6, 0.0, 1.0)
     m = confidence.MODEL
     assert m.probability(base.__class__(**{**_d(base), "value_missing": 1.0})) < m.probability(base)
-    assert m.probability(base.__class__(**{**_d(base), "sentence_cosine": 0.8})) > m.probability(
+    assert m.probability(base.__class__(**{**_d(base), "lead_cosine": 0.8})) > m.probability(base)
+    assert m.probability(base.__class__(**{**_d(base), "window_coverage": 1.0})) > m.probability(
         base
     )
-    assert m.probability(base.__class__(**{**_d(base), "best_window": 1.0})) > m.probability(base)
     assert len(m.weights) == len(confidence.FEATURES)
 
 
