@@ -87,7 +87,7 @@ class RetrievalSettings(BaseSettings):
 
     top_k: int = Field(default=5, ge=1, le=100)
     # chosen with `panelist eval retrieval` (docs/retrieval.md); 60 is the paper's
-    rrf_k: int = Field(default=10, ge=1, le=10_000)
+    rrf_k: int = Field(default=5, ge=1, le=10_000)
     max_query_chars: int = Field(default=2000, ge=1, le=100_000)
 
 

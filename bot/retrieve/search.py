@@ -1,7 +1,10 @@
-"""Hybrid search: dense (Chroma) + BM25, fused with reciprocal rank fusion, with filters.
+"""Hybrid search: dense (Chroma) + BM25 + a sentence-level second stage, fused with reciprocal
+rank fusion, with filters.
 
-RRF needs no score calibration between the two retrievers, which matters because cosine
-similarities and BM25 scores live on unrelated scales.
+RRF needs no score calibration between the rankers, which matters because cosine similarities
+and BM25 scores live on unrelated scales. The third ranking (bot/retrieve/sentences.py) rescores
+the two rankers' best candidates by their closest sentence, for answers that are one sentence in
+a long passage.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from bot.ingest.sentences import widen
 from bot.records import Chunk, Hit, speaker_key
 from bot.retrieve.expand import Expanded, Vocabulary, expand
 from bot.retrieve.people import People
+from bot.retrieve.sentences import POOL, SentenceRanker
 from bot.settings import RetrievalSettings
 
 log = logging.getLogger(__name__)
@@ -60,6 +64,7 @@ class Loaded:
     lexical: LexicalIndex
     speakers: dict[str, str]  # casefolded → display name
     sources: dict[str, str]  # file name → title
+    participants: dict[str, frozenset[str]]  # file name → who takes part
     people: People
     glossary: dict[str, list[str]]
     vocabulary: Vocabulary
@@ -72,6 +77,7 @@ class Retriever:
         self.settings = settings or store.settings.retrieval
         self._loaded: Loaded | None = None
         self._lock = threading.Lock()
+        self.sentences = SentenceRanker(store.sentences.embed, self.widen)
 
     # --- loading -----------------------------------------------------------------------------
     def state(self) -> Loaded:
@@ -90,13 +96,15 @@ class Retriever:
                     for s in c.speakers:
                         speakers.setdefault(speaker_key(s), s)
                 catalog = self.store.catalog
+                records = catalog.sources()
                 self._loaded = Loaded(
                     generation=gen,
                     chunks=chunks,
                     row={c.id: i for i, c in enumerate(chunks)},
                     lexical=LexicalIndex([c.index_text for c in chunks]),
                     speakers=speakers,
-                    sources={r.source: r.title for r in catalog.sources()},
+                    sources={r.source: r.title for r in records},
+                    participants={r.source: frozenset(r.participants) for r in records},
                     people=People(_json(catalog.get_meta("people")), speakers.values()),
                     glossary=_json(catalog.get_meta("glossary")),
                     vocabulary=Vocabulary({c.index_text for c in chunks}),
@@ -198,6 +206,7 @@ class Retriever:
         dense: list[tuple[str, float]] = []
         lexical: list[tuple[str, float]] = []
         expanded = self.expand(query)
+        vec = None
         if mode in ("hybrid", "dense"):
             vec = self.store.sentences.query(expanded.dense)
             dense = [
@@ -213,7 +222,36 @@ class Retriever:
                 (state.chunks[r].id, s)
                 for r, s in state.lexical.query(expanded.lexical, depth, mask)
             ]
-        return self._fuse(state, dense, lexical, k, phrases(query))
+        sentence: list[tuple[str, float]] = []
+        if mode == "hybrid" and vec is not None:
+            pool = self.sentence_pool(state, dense, lexical, expanded.people)
+            sentence = self.sentences.rank(vec, pool)
+        return self._fuse(state, dense, lexical, k, phrases(query), sentence)
+
+    def sentence_pool(
+        self,
+        state: Loaded,
+        dense: Sequence[tuple[str, float]],
+        lexical: Sequence[tuple[str, float]],
+        people: Sequence[str],
+    ) -> list[Chunk]:
+        """The sentence stage's candidates: the top POOL of each ranking, narrowed to the turns
+        of the people the question is about when any of them is there (a sentence that matches
+        the topic but is someone else's should not be promoted for "what did Noam say…")."""
+        ids = dict.fromkeys([cid for cid, _ in dense[:POOL]] + [cid for cid, _ in lexical[:POOL]])
+        pool = [state.chunks[state.row[cid]] for cid in ids]
+        if people:
+            theirs = [c for c in pool if any(self._speaks(state, c, p) for p in people)]
+            pool = theirs or pool
+        return pool
+
+    @staticmethod
+    def _speaks(state: Loaded, chunk: Chunk, person: str) -> bool:
+        """Whether ``person`` speaks in the chunk: by its labels, or, for a file that labels
+        nobody, by being one of the discussion's participants."""
+        if chunk.speakers:
+            return person in chunk.speakers
+        return person in state.participants.get(chunk.source, ())
 
     def _mask(
         self,
@@ -243,13 +281,15 @@ class Retriever:
         lexical: Sequence[tuple[str, float]],
         k: int,
         quoted: Sequence[str] = (),
+        sentence: Sequence[tuple[str, float]] = (),
     ) -> list[Hit]:
         rrf_k = self.settings.rrf_k
         scores: dict[str, float] = {}
         dense_rank = {cid: i + 1 for i, (cid, _) in enumerate(dense)}
         lexical_rank = {cid: i + 1 for i, (cid, _) in enumerate(lexical)}
+        sentence_rank = {cid: i + 1 for i, (cid, _) in enumerate(sentence)}
         sim = dict(dense)
-        for ranks in (dense_rank, lexical_rank):
+        for ranks in (dense_rank, lexical_rank, sentence_rank):
             for cid, rank in ranks.items():
                 scores[cid] = scores.get(cid, 0.0) + 1.0 / (rrf_k + rank)
         # Someone pasting a line to find who said it wants that passage first, whatever RRF

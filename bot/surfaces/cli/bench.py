@@ -23,6 +23,12 @@ def bench(
         int, typer.Option(help="Also bench a synthetic corpus this many times the seeds (1: off).")
     ] = 100,
     qa: QaFile = Path("eval/dev_qa.jsonl"),
+    work: Annotated[
+        Path | None,
+        typer.Option(
+            help="Keep the corpora and stores here; a rerun reuses their embeddings (no re-ingest)."
+        ),
+    ] = None,
     data_dir: DataDir = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -33,7 +39,7 @@ def bench(
     settings = settings_for(data_dir)
     with friendly_errors():
         try:
-            results = run_bench(settings, scale, qa)
+            results = run_bench(settings, scale, qa, work)
         except RuntimeError as exc:
             fail(str(exc))
     if as_json:
