@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 Mode = Literal["hybrid", "dense", "lexical"]
 
 
+FIRST_STAGE = 30  # passages each ranker returns; chosen on the tuning sets (docs/retrieval.md)
 MAX_SHARED = 0.5  # share of a passage's span another, better-ranked passage may already cover
 _QUOTED = re.compile(r"[\"“”]([^\"“”]{8,})[\"“”]")
 
@@ -202,7 +203,8 @@ class Retriever:
         speaker = self.resolve_speaker(speaker)
         if not state.chunks or (allowed is not None and not allowed):
             return []
-        depth = depth or max(4 * k, 30)
+        # a fixed first-stage depth: asking for more passages must not reorder the first ones
+        depth = depth or max(k, FIRST_STAGE)
         dense: list[tuple[str, float]] = []
         lexical: list[tuple[str, float]] = []
         expanded = self.expand(query)

@@ -106,3 +106,16 @@ def test_cli_bad_input_is_one_line_and_exit_1(tmp_path, seeded_data_dir):
     assert res.returncode == 1
     assert "Traceback" not in res.stderr + res.stdout
     assert "nope.vtt" in res.stderr and "blob.srt" in res.stderr
+
+
+def test_asking_for_more_passages_keeps_the_first_ones(retriever):
+    """The first five of a top-12 search are the top 5, for every tuning question (each ranker's
+    depth used to grow with k, which reordered the head of the list)."""
+    rows = (ROOT / "eval" / "dev_tune.jsonl").read_text(encoding="utf-8").splitlines()
+    changed = []
+    for row in rows:
+        question = json.loads(row)["question"]
+        five = [h.chunk.id for h in retriever.search(question, 5)]
+        if [h.chunk.id for h in retriever.search(question, 12)][:5] != five:
+            changed.append(question)
+    assert not changed
