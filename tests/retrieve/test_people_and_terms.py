@@ -117,6 +117,12 @@ def test_typos_are_repaired_to_corpus_words(vocabulary, typed, fixed):
     assert vocabulary.fix(typed) == fixed
 
 
+@pytest.mark.parametrize("typed", ["wasnt", "didnt", "doesnt", "couldnt", "werent", "theyre"])
+def test_contractions_typed_without_apostrophe_are_not_typos(vocabulary, typed):
+    """'wasnt he a hedge fund guy' once searched for 'want': a contraction is no misspelling."""
+    assert vocabulary.fix(typed) is None
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.sampled_from(sorted(w for w in english_words() if len(w) >= 5)))
 def test_english_words_are_never_corrected(vocabulary, word):
