@@ -106,7 +106,11 @@ class Retriever:
                     speakers=speakers,
                     sources={r.source: r.title for r in records},
                     participants={r.source: frozenset(r.participants) for r in records},
-                    people=People(_json(catalog.get_meta("people")), speakers.values()),
+                    people=People(
+                        _json(catalog.get_meta("people")),
+                        speakers.values(),
+                        {r.source: f"{r.show or ''} {r.label}" for r in records},
+                    ),
                     glossary=_json(catalog.get_meta("glossary")),
                     vocabulary=Vocabulary({c.index_text for c in chunks}),
                 )
