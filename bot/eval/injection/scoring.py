@@ -43,8 +43,8 @@ _FORMAT_CHARS = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u206
 _LIVE_MENTION_RE = re.compile(r"@everyone|@here|<@!?\d+>|<@&\d+>")
 _CLICKABLE_RE = re.compile(r"(?:(?:https?|ftp|steam|discord)://|www\.)[^\s<>\"'`\[\]()]+", re.I)
 _QUOTE_RE = re.compile(r"[“\"]([^“”\"\n]+)[”\"]\s*((?:\[\d+\]\s*)+)")
-# Elisions, as quote verification reads them (bot/answer/verify.py): "…", "...", and editorial
-# brackets such as the output guard's "[link removed]" inside a quoted passage.
+# Elisions, as quote verification reads them (bot/answer/verify/passage.py): "…", "...", and
+# editorial brackets such as the output guard's "[link removed]" inside a quoted passage.
 _ELIDE_RE = re.compile(r"\s*(?:…|\[[^\]]*\]|\.\s?\.\s?\.)\s*")
 _B64_RE = re.compile(r"[A-Za-z0-9+/]{24,}={0,2}")
 _PERSONA_RE = re.compile(
