@@ -97,6 +97,39 @@ def run_corpus(settings: Settings, corpus: Path, qa_file: Path) -> dict[str, Any
     ingest_s = time.perf_counter() - started
     chunks = store.catalog.count_chunks()
     size = sum(p.stat().st_size for p in expand_paths([corpus])[0])
+    return {
+        "files": len(report.files),
+        "bytes": size,
+        "chunks": chunks,
+        "reused_files": sum(f.status == "unchanged" for f in report.files),
+        "ingest_s": round(ingest_s, 2),
+        "ingest_chunks_per_s": round(chunks / ingest_s, 1),
+        "ingest_mb_per_s": round(size / 1e6 / ingest_s, 3),
+    } | measure(settings, store, qa_file)
+
+
+def run_replica(settings: Settings, source_dir: Path, scale: int, qa_file: Path) -> dict[str, Any]:
+    """Measure ``scale`` copies of the store in ``source_dir`` (bot/eval/replica.py)."""
+    from bot.eval.replica import copy_sentence_cache, replicate
+
+    source = Store(load_settings(data_dir=source_dir, seeds_dir=settings.seeds_dir))
+    data = Path(settings.data_dir)
+    if not (data / "catalog.sqlite3").exists():
+        copy_sentence_cache(source_dir, data)
+    store = Store(settings)
+    started = time.perf_counter()
+    if not store.catalog.count_chunks():
+        replicate(source, store, scale)
+    build_s = time.perf_counter() - started
+    return {
+        "files": len(store.catalog.sources()),
+        "chunks": store.catalog.count_chunks(),
+        "replicated_from": str(source_dir),
+        "build_s": round(build_s, 2),
+    } | measure(settings, store, qa_file)
+
+
+def measure(settings: Settings, store: Store, qa_file: Path) -> dict[str, Any]:
     retriever = Retriever(store)
     questions = [q.question for q in load_qa(qa_file, settings.seeds_dir)]
     load_started = time.perf_counter()
@@ -111,13 +144,6 @@ def run_corpus(settings: Settings, corpus: Path, qa_file: Path) -> dict[str, Any
         search.append(time.perf_counter() - t)
     overhead, extractive = asyncio.run(answer_timings(settings, store, questions))
     return {
-        "files": len(report.files),
-        "bytes": size,
-        "chunks": chunks,
-        "reused_files": sum(f.status == "unchanged" for f in report.files),
-        "ingest_s": round(ingest_s, 2),
-        "ingest_chunks_per_s": round(chunks / ingest_s, 1),
-        "ingest_mb_per_s": round(size / 1e6 / ingest_s, 3),
         "index_load_s": round(index_load_s, 3),
         "search_hybrid_k5": ms(search),
         "answer_overhead_llm_path": ms(overhead),
@@ -135,9 +161,7 @@ async def answer_timings(
     from bot.answer.engine import Engine
     from bot.answer.prompts import build_prompt
 
-    engine = Engine(
-        settings.offline(), store=store
-    )
+    engine = Engine(settings.offline(), store=store)
     overhead: list[float] = []
     extractive: list[float] = []
     for i in range(WARMUP + RUNS):
@@ -159,10 +183,15 @@ async def answer_timings(
 
 
 def bench(
-    settings: Settings, scale: int, qa_file: Path, work: Path | None = None
+    settings: Settings,
+    scale: int,
+    qa_file: Path,
+    work: Path | None = None,
+    replicate: bool = False,
 ) -> dict[str, Any]:
     """``work``: a folder kept between runs (stores reused, see above); None: a fresh temporary
-    one."""
+    one. ``replicate``: the ×``scale`` case copies the seeds' index instead of embedding a
+    synthetic corpus (bot/eval/replica.py)."""
     if work is None:
         work = Path(tempfile.mkdtemp(prefix="panelist-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -178,17 +207,25 @@ def bench(
         "corpora": {},
     }
     corpora = {"seeds": Path(settings.seeds_dir)}
-    if scale > 1:
+    if scale > 1 and not replicate:
         synth = work / f"synthetic_x{scale}"
         if not synth.is_dir():  # the corpus is a pure function of (seeds, scale, seed)
             synth_corpus(Path(settings.seeds_dir), synth, scale)
         corpora[f"seeds_x{scale}"] = synth
-    for name, corpus in corpora.items():
+    runs = {name: [str(corpus), str(qa_file)] for name, corpus in corpora.items()}
+    if scale > 1 and replicate:
+        runs[f"seeds_x{scale}_replica"] = [
+            "--replica",
+            str(work / "data-seeds"),
+            str(scale),
+            str(qa_file),
+        ]
+    for name, args in runs.items():
         data = work / f"data-{name}"
         data.mkdir(exist_ok=True)
         env = dict(os.environ, PANELIST_DATA_DIR=str(data), PANELIST_ENV_FILE="")
         proc = subprocess.run(
-            [sys.executable, "-m", "bot.eval.bench", str(corpus), str(qa_file)],
+            [sys.executable, "-m", "bot.eval.bench", *args],
             env=env,
             capture_output=True,
             text=True,
@@ -202,8 +239,12 @@ def bench(
 
 
 def _child() -> None:
-    corpus, qa_file = Path(sys.argv[1]), Path(sys.argv[2])
     settings = load_settings()
+    if sys.argv[1] == "--replica":
+        source, scale, qa_file = Path(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])
+        print(json.dumps(run_replica(settings, source, scale, qa_file)))
+        return
+    corpus, qa_file = Path(sys.argv[1]), Path(sys.argv[2])
     print(json.dumps(run_corpus(settings, corpus, qa_file)))
 
 

@@ -182,6 +182,16 @@ class VectorStore:
             found.update(self._call(self._col.get, ids=part, include=[])["ids"])
         return found
 
+    def embeddings(self, ids: Sequence[str]) -> np.ndarray:
+        """The stored vectors of ``ids``, in that order (KeyError for one not stored)."""
+        by_id: dict[str, np.ndarray] = {}
+        for i in range(0, len(ids), self._max_batch):
+            got = self._call(self._col.get, ids=list(ids[i : i + self._max_batch]),
+                             include=["embeddings"])  # fmt: skip
+            for cid, v in zip(got["ids"], got["embeddings"], strict=True):
+                by_id[cid] = np.asarray(v, dtype=np.float32)
+        return np.stack([by_id[c] for c in ids]) if ids else np.zeros((0, 0), dtype=np.float32)
+
     def delete(self, ids: Sequence[str]) -> None:
         ids = list(ids)
         for i in range(0, len(ids), self._max_batch):
