@@ -36,6 +36,7 @@ Mode = Literal["hybrid", "dense", "lexical"]
 
 
 FIRST_STAGE = 30  # passages each ranker returns; chosen on the tuning sets (docs/retrieval.md)
+PER_PERSON = 2  # passages kept near the top for each person a question names, when it names several
 MAX_SHARED = 0.5  # share of a passage's span another, better-ranked passage may already cover
 _QUOTED = re.compile(r"[\"“”]([^\"“”]{8,})[\"“”]")
 
@@ -79,6 +80,7 @@ class Retriever:
         self._loaded: Loaded | None = None
         self._lock = threading.Lock()
         self.sentences = SentenceRanker(store.sentences.embed, self.widen)
+        self._masks: dict[tuple[int, str], np.ndarray] = {}
 
     # --- loading -----------------------------------------------------------------------------
     def state(self) -> Loaded:
@@ -232,7 +234,54 @@ class Retriever:
         if mode == "hybrid" and vec is not None:
             pool = self.sentence_pool(state, dense, lexical, expanded.people)
             sentence = self.sentences.rank(vec, pool)
-        return self._fuse(state, dense, lexical, k, phrases(query), sentence)
+        several = mode == "hybrid" and vec is not None and len(expanded.people) >= 2 and not speaker
+        hits = self._fuse(
+            state, dense, lexical, max(k, FIRST_STAGE) if several else k, phrases(query), sentence
+        )
+        if several and vec is not None:
+            mask = self._mask(state, source, None, allowed)
+            picks = [
+                self._theirs(state, person, vec, dense, expanded.lexical, depth, mask)
+                for person in expanded.people
+            ]
+            hits = each_person_heard(state, hits, picks, k)
+        return hits
+
+    def _theirs(
+        self,
+        state: Loaded,
+        person: str,
+        vec: np.ndarray,
+        dense: Sequence[tuple[str, float]],
+        lexical_query: str,
+        depth: int,
+        mask: np.ndarray | None,
+    ) -> list[Hit]:
+        """The best PER_PERSON passages of one person's turns, ranked the way search ranks."""
+        theirs = self._person_mask(state, person)
+        if mask is not None:
+            theirs = theirs * mask
+        dense_p = [(cid, sim) for cid, sim in dense if theirs[state.row[cid]]]
+        lexical_p = [
+            (state.chunks[r].id, sc) for r, sc in state.lexical.query(lexical_query, depth, theirs)
+        ]
+        pool = self.sentence_pool(state, dense_p, lexical_p, [person])
+        return self._fuse(state, dense_p, lexical_p, PER_PERSON, (), self.sentences.rank(vec, pool))
+
+    def _person_mask(self, state: Loaded, person: str) -> np.ndarray:
+        """1 for the passages where ``person`` speaks (cached per index generation)."""
+        key = (state.generation, person)
+        mask = self._masks.get(key)
+        if mask is None:
+            mask = np.fromiter(
+                (self._speaks(state, c, person) for c in state.chunks),
+                dtype=np.float32,
+                count=len(state.chunks),
+            )
+            if len(self._masks) >= 64:
+                self._masks.clear()
+            self._masks[key] = mask
+        return mask
 
     def sentence_pool(
         self,
@@ -316,6 +365,23 @@ class Retriever:
             )
             for cid, score in best
         ]
+
+
+def each_person_heard(
+    state: Loaded, hits: Sequence[Hit], picks: Sequence[Sequence[Hit]], k: int
+) -> list[Hit]:
+    """A question about several people ("do Emad and Stella agree…") gets each one's best
+    passages near the top: the best hit overall first, then each person's own picks in turn,
+    then the rest; overlapping passages still give way (``distinct``)."""
+    order: list[Hit] = list(hits[:1])
+    for mine in picks:
+        order.extend(mine)
+    order.extend(hits[1:])
+    by_id: dict[str, Hit] = {}
+    for h in order:
+        by_id.setdefault(h.chunk.id, h)
+    ranked = [(cid, 1.0) for cid in by_id]
+    return [by_id[cid] for cid, _ in distinct(state, ranked, k)]
 
 
 def distinct(state: Loaded, ranked: Sequence[tuple[str, float]], k: int) -> list[tuple[str, float]]:

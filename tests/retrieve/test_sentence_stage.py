@@ -12,6 +12,7 @@ import pytest
 
 from bot.index.store import Store
 from bot.records import Chunk, Piece
+from bot.retrieve import search as search_module
 from bot.retrieve import sentences as stage
 from bot.retrieve.search import Retriever
 from bot.retrieve.sentences import SentenceRanker
@@ -119,3 +120,22 @@ def test_a_named_person_keeps_the_stage_to_their_turns(retriever):
     pool = retriever.sentence_pool(state, dense, [], ["Andrew Ng"])
     assert pool and all("Andrew Ng" in c.speakers for c in pool)
     assert len(retriever.sentence_pool(state, dense, [], [])) > len(pool)
+
+
+@pytest.mark.parametrize(
+    ("question", "people"),
+    [
+        # before: no passage of Emad's, and none of Andrew's, in the top 5
+        ("what do daphne and emad think about data?", ["Daphne Koller", "Emad Mostaque"]),
+        (
+            "do andrew ng and stella think models should be released?",
+            ["Andrew Ng", "Stella Biderman"],
+        ),
+    ],
+)
+def test_a_question_about_two_people_hears_both(retriever, question, people):
+    state = retriever.state()
+    hits = retriever.search(question, 5)
+    for person in people:
+        theirs = [h for h in hits if retriever._speaks(state, h.chunk, person)]
+        assert len(theirs) >= search_module.PER_PERSON, (person, [h.chunk.source for h in hits])
