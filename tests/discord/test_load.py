@@ -152,6 +152,7 @@ async def test_fifty_concurrent_asks(
     assert total < 2 * MODEL_DELAY_S * math.ceil(USERS / SLOTS) + 5
     # The target is 100 ms (16-61 ms on a quiet 2-core machine, docs/benchmarks.md). The
     # bound here leaves room for a shared CI box whose other jobs, and these tests' own fakes,
-    # compete for the same cores, yet still fails a real stall: answering on Discord's loop
-    # measured 443 ms, an unfrozen garbage collector 650 ms.
-    assert lag.worst < 0.2
+    # compete for the same cores (206 ms seen at load average 9 with nothing wrong), yet still
+    # fails a real stall: answering on Discord's loop measured 443 ms, an unfrozen garbage
+    # collector 650 ms.
+    assert lag.worst < 0.3

@@ -1,4 +1,6 @@
-"""Running ``python -m bot`` as a user would, with embeddings from the loopback OpenAI fake."""
+"""Running ``python -m bot`` as a user would, with embeddings from the loopback OpenAI fake:
+``cli`` starts a real process (for kills and signals), ``cli_here`` runs the same command line
+in-process (tests/cli.py) when only its output and exit code matter."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.cli import Ran, run_cli
 from tests.fakes.openai_server import FakeOpenAI
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,4 +44,17 @@ def cli(
         capture_output=True,
         text=True,
         timeout=timeout,
+    )
+
+
+def cli_here(data: Path, server: FakeOpenAI, *args: str, **extra: str) -> Ran:
+    """``cli`` without the process: same arguments, environment and exit codes."""
+    env = cli_env(server, **extra)
+    return run_cli(
+        *args,
+        "--data-dir",
+        str(data),
+        env={
+            k: v for k, v in env.items() if k.startswith(("OPENAI_", "PANELIST_", "CHROMA_", "HF_"))
+        },
     )

@@ -10,9 +10,7 @@ import socket
 import pytest
 
 from tests.index.helpers import write_corpus
-from tests.robust.helpers import cli
-
-pytestmark = pytest.mark.slow  # every test runs `python -m bot` as a real process
+from tests.robust.helpers import cli, cli_here
 
 
 def dead_port() -> int:
@@ -29,6 +27,7 @@ def one_line_error(res) -> str:
     return lines[0]
 
 
+@pytest.mark.slow  # a fresh process each step: start-up is where the damage must be found
 def test_deleted_vector_store_is_reported_and_repaired(tmp_path, openai_server):
     """Deleting data/chroma used to make every `ask` quietly answer "not covered"."""
     corpus = write_corpus(tmp_path / "corpus")
@@ -59,23 +58,23 @@ def test_deleted_vector_store_is_reported_and_repaired(tmp_path, openai_server):
 def test_sources_works_while_chroma_is_down_and_search_names_chroma(tmp_path, openai_server):
     corpus = write_corpus(tmp_path / "corpus")
     data = tmp_path / "data"
-    assert cli(data, openai_server, "ingest", str(corpus)).returncode == 0
+    assert cli_here(data, openai_server, "ingest", str(corpus)).returncode == 0
     port = str(dead_port())
     down = {"CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": port}
-    listed = cli(data, openai_server, "sources", "--json", **down)
+    listed = cli_here(data, openai_server, "sources", "--json", **down)
     assert listed.returncode == 0, listed.stderr
     assert {s["source"] for s in json.loads(listed.stdout)} == {"talk.txt", "panel.txt"}
-    line = one_line_error(cli(data, openai_server, "search", "engines", **down))
+    line = one_line_error(cli_here(data, openai_server, "search", "engines", **down))
     assert "Chroma" in line and f"127.0.0.1:{port}" in line and "unexpected" not in line
 
 
 def test_batch_exits_non_zero_when_every_line_fails(tmp_path, openai_server):
     corpus = write_corpus(tmp_path / "corpus")
     data = tmp_path / "data"
-    assert cli(data, openai_server, "ingest", str(corpus)).returncode == 0
+    assert cli_here(data, openai_server, "ingest", str(corpus)).returncode == 0
     bad = tmp_path / "bad.txt"
     bad.write_text(("x" * 3000 + "\n") * 2)
-    res = cli(data, openai_server, "search", "--batch", str(bad), "--json")
+    res = cli_here(data, openai_server, "search", "--batch", str(bad), "--json")
     assert res.returncode == 1
     assert [list(json.loads(line)) for line in res.stdout.splitlines()] == [
         ["error", "question"]
@@ -83,14 +82,14 @@ def test_batch_exits_non_zero_when_every_line_fails(tmp_path, openai_server):
     assert "all 2 lines" in res.stderr
     mixed = tmp_path / "mixed.txt"
     mixed.write_text("x" * 3000 + "\nengines and music\n")
-    assert cli(data, openai_server, "search", "--batch", str(mixed), "--json").returncode == 0
+    assert cli_here(data, openai_server, "search", "--batch", str(mixed), "--json").returncode == 0
 
 
 def test_ingest_summary_names_failures_and_skips_and_exits_1(tmp_path, openai_server):
     corpus = write_corpus(tmp_path / "corpus")
     (corpus / "sub").mkdir()
     (corpus / "bad.vtt").write_text("WEBVTT\n\n" + "9" * 400 + ":00:00.000 --> 00:00:05.000\nhi\n")
-    res = cli(tmp_path / "data", openai_server, "ingest", str(corpus))
+    res = cli_here(tmp_path / "data", openai_server, "ingest", str(corpus))
     assert res.returncode == 1
     assert "Traceback" not in res.stderr and "unexpected" not in res.stderr
     assert "bad.vtt" in res.stderr and "out of range" in res.stderr

@@ -311,4 +311,3 @@ def _wait_for_chroma(port: int, proc: subprocess.Popen) -> None:
             pass
         assert proc.poll() is None and time.monotonic() < deadline, "chroma did not restart"
         time.sleep(0.2)
-

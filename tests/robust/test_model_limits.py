@@ -144,7 +144,9 @@ def test_streamed_guard_finds_what_the_whole_text_check_finds(filler, leak, cuts
     assert whole == (leak != "")
 
 
-@pytest.mark.parametrize("url", ["http://[::1", "http://[fe80::1%en0/v1", "http://host:99999999/v1"])
+@pytest.mark.parametrize(
+    "url", ["http://[::1", "http://[fe80::1%en0/v1", "http://host:99999999/v1"]
+)
 def test_malformed_base_url_is_one_line_naming_the_variable(
     url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
