@@ -4,15 +4,13 @@ argument or title that looks like rich markup produces a traceback."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.guard.terminal import for_markup, for_terminal
+from tests.cli import Ran, run_cli
 from tests.guard.hostile_corpus import write_corpus
 from tests.linearity import grows_linearly
 
@@ -59,17 +57,9 @@ def test_for_terminal_is_linear() -> None:
 # --- the CLI and REPL ------------------------------------------------------------------------
 
 
-def run(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "PANELIST_"))}
-    environ.update({"PANELIST_ENV_FILE": "", "HF_HUB_OFFLINE": "1"})
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args, "--data-dir", str(data)],
-        cwd=ROOT,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+def run(data: Path, *args: str) -> Ran:
+    """The command line in-process (tests/cli.py): what it prints is the point, not the process."""
+    return run_cli(*args, "--data-dir", str(data))
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +77,7 @@ def hostile_cli(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, s
     return seeds, data, result.stdout + result.stderr
 
 
-def clean(result: subprocess.CompletedProcess[str]) -> None:
+def clean(result: Ran) -> None:
     shown = result.stdout + result.stderr
     assert not ACTIVE.search(shown), repr(shown)
     assert "Traceback" not in shown
