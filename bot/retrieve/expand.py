@@ -192,10 +192,16 @@ class Vocabulary:
 
 @dataclass(frozen=True, slots=True)
 class Expanded:
-    dense: str  # the question with misspellings repaired
+    dense: str  # the question with misspellings repaired, a described person named after it
     lexical: str  # that, plus glossary spellings and the names of people it describes
     people: tuple[str, ...]  # named or described people
     fixes: tuple[tuple[str, str], ...]  # (typed, corpus word)
+    # What dense search embeds: the repaired question without the described person's name.
+    # Naming them pulls the vector toward every passage of theirs (their name is in each
+    # passage's context), away from the one about the topic; the role words already match the
+    # roles indexed with their turns, BM25 gets the name, and the sentence stage keeps to their
+    # turns. Role questions on the tuning set: recall@5 0.79 -> 0.86.
+    embedded: str = ""
 
 
 def expand(
@@ -223,6 +229,7 @@ def expand(
     described = [] if named or people is None else people.described(dense)
     extra.extend(described)
     lexical = " ".join([dense, *extra]) if extra else dense
+    repaired = dense
     if len(described) == 1:
         dense = f"{dense} ({described[0]})"
-    return Expanded(dense, lexical, tuple(named or described), tuple(fixes))
+    return Expanded(dense, lexical, tuple(named or described), tuple(fixes), repaired)

@@ -216,7 +216,7 @@ class Retriever:
         expanded = self.expand(query)
         vec = None
         if mode in ("hybrid", "dense"):
-            vec = self.store.sentences.query(expanded.dense)
+            vec = self.store.sentences.query(expanded.embedded)
             dense = [
                 (m.id, m.similarity)
                 for m in self.store.vectors.query(

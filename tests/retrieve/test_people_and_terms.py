@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from bot.index.store import Store
 from bot.ingest.glossary import heard_forms_for, load_glossary, right_spellings_in
 from bot.ingest.read import IngestError
-from bot.retrieve.expand import Vocabulary, english_words
+from bot.retrieve.expand import Vocabulary, english_words, expand
 from bot.retrieve.people import People
 from bot.retrieve.search import MAX_SHARED, Retriever
 
@@ -221,3 +221,12 @@ def test_no_passage_repeats_a_better_one(retriever, question):
             if g.chunk.source == h.chunk.source:
                 shared = min(b, g.chunk.char_end) - max(a, g.chunk.char_start)
                 assert shared <= MAX_SHARED * (b - a), (question, i)
+
+
+def test_a_described_person_is_searched_by_name_but_not_embedded(people):
+    """BM25 gets the name of the person a question describes; the dense vector does not (the
+    name drew it to every passage of theirs rather than the one on the topic)."""
+    got = expand("what would the cohere guy do with double the compute", people=people)
+    assert got.people == ("Aidan Gomez",)
+    assert "Aidan Gomez" in got.lexical and "Aidan" not in got.embedded
+    assert got.embedded == "what would the cohere guy do with double the compute"
