@@ -337,9 +337,10 @@ def select(
             # The sentence that matched is the interviewer's question: the reader wants the
             # reply, whoever gives it, so the passage starts there; with no reply in view, the
             # question is no answer at all.
-            if not _reply_follows(cands, i, taken):
+            reply = _reply_after(cands, i, taken)
+            if reply is None:
                 continue
-            lo = i + 1
+            lo = reply
         hi = _extend(cands, lo, taken) if extend else lo
         taken.update(range(i, hi + 1))
         first, last = cands[lo], cands[hi]
@@ -397,9 +398,16 @@ def _is_question(sent: Sentence) -> bool:
     return sent.text.rstrip().rstrip("\"'”’)").endswith("?")
 
 
-def _reply_follows(cands: Sequence[Sentence], i: int, taken: set[int]) -> bool:
+def _reply_after(cands: Sequence[Sentence], i: int, taken: set[int]) -> int | None:
+    """The first sentence after the question ``i`` that is not itself a question (a host often
+    asks two or three in a row: "Is he pursuing it the right way? Or is he falling short?"),
+    in the same passage and not already quoted; None when there is none."""
     j = i + 1
-    return j < len(cands) and j not in taken and cands[j].excerpt.n == cands[i].excerpt.n
+    while j < len(cands) and j not in taken and cands[j].excerpt.n == cands[i].excerpt.n:
+        if not _is_question(cands[j]):
+            return j
+        j += 1
+    return None
 
 
 def _extend(cands: Sequence[Sentence], i: int, taken: set[int]) -> int:

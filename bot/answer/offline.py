@@ -51,18 +51,20 @@ def assemble(
     picked = select(asked, excerpts, prefer_speakers=named, embed=embed, idf=idf)
     if not picked.passages:
         return None
-    picked = _value_first(asked, picked)
     model = model or confidence.MODEL
-    feats = confidence.features(
-        asked,
-        excerpts,
-        hits,
-        picked,
-        named=named,
-        idf=idf,
-        glossary=glossary,
-    )
-    p = model.probability(feats)
+    # Each quote is tried as the lead; the one the model finds most likely to answer leads (for
+    # "how many…", the quote holding a number), and its probability is the reply's confidence.
+    best: tuple[float, Selection, confidence.Features] | None = None
+    for i in range(len(picked.passages)):
+        trial = _lead_with(picked, i)
+        feats = confidence.features(
+            asked, excerpts, hits, trial, named=named, idf=idf, glossary=glossary
+        )
+        p = model.probability(feats)
+        if best is None or p > best[0]:
+            best = (p, trial, feats)
+    assert best is not None
+    p, picked, feats = best
     confident = p >= model.threshold
     lines: list[str] = [] if confident else [_hedge(asked, feats)]
     citations: list[Citation] = []
@@ -75,21 +77,16 @@ def assemble(
     return Assembly(text, confident, citations, feats, p)
 
 
-def _value_first(question: str, picked: Selection) -> Selection:
-    """For a question asking for a value ("how many magic tools…"), the first quote holding one
-    leads: the reader wants the figure first, and it is what the confidence checks."""
-    value = confidence.asks_for(question)
-    if value is None or value.search(picked.passages[0].text):
+def _lead_with(picked: Selection, i: int) -> Selection:
+    """The same quotes with the ``i``-th first, the others in their order."""
+    if i == 0:
         return picked
-    for i, p in enumerate(picked.passages):
-        if value.search(p.text):
-            order = [i, *(j for j in range(len(picked.passages)) if j != i)]
-            return Selection(
-                [picked.passages[j] for j in order],
-                picked.best_cosine,
-                [picked.cosines[j] for j in order] if picked.cosines else [],
-            )
-    return picked
+    order = [i, *(j for j in range(len(picked.passages)) if j != i)]
+    return Selection(
+        [picked.passages[j] for j in order],
+        picked.best_cosine,
+        [picked.cosines[j] for j in order] if picked.cosines else [],
+    )
 
 
 def _hedge(question: str, feats: confidence.Features) -> str:

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.answer import confidence
-from bot.answer.extractive import select, term_idf
+from bot.answer.extractive import term_idf
 from bot.answer.offline import NO_VALUE, NOT_DIRECTLY, assemble
 from bot.index.embed import LocalEmbedder
 from bot.records import Chunk, Excerpt, Hit, Piece
@@ -193,22 +193,3 @@ def test_model_reads_a_missing_value_and_a_better_match_the_right_way():
 
 def _d(f: confidence.Features) -> dict[str, float]:
     return dict(zip(confidence.FEATURES, f.vector(), strict=True))
-
-
-def test_selection_prefers_the_sentence_closest_in_meaning(embed):
-    """Of two sentences sharing the question's words, the one that answers it (closest in
-    meaning) leads."""
-    ex = [
-        Excerpt(
-            1,
-            chunk(
-                ["Dana: Rendering farms come up at every studio meeting about rendering farms."], 1
-            ),
-        ),
-        Excerpt(
-            2,
-            chunk(["Dana: We cut rendering time in half by moving the farm to spot instances."], 2),
-        ),
-    ]
-    sel = select("how did they make rendering faster?", ex, embed=embed)
-    assert "in half" in sel.passages[0].text

@@ -1,0 +1,65 @@
+"""Which sentences the offline answerer quotes: the reply rather than a run of the host's
+questions, and the sentence closest in meaning when several share the question's words.
+
+Passages are built here so that each test controls exactly what they contain; cosines come from
+the real local MiniLM model (the ``embed`` fixture of test_confidence).
+"""
+
+from __future__ import annotations
+
+from bot.answer.extractive import select
+from bot.records import Excerpt
+from tests.answer.test_confidence import chunk, embed, reply  # noqa: F401  (fixture)
+
+
+def test_a_run_of_host_questions_hands_over_to_the_reply(embed):  # noqa: F811
+    """The host asks two questions in a row; the quote is the guest's reply, never the second
+    question (it used to lead with "Or is he falling short because his ideas are wrong?")."""
+    made = reply(
+        "is dana's rendering approach the right way?",
+        [
+            [
+                "Host: Is Dana pursuing rendering the right way?",
+                "Host: Or is she falling short because her rendering ideas are wrong?",
+                "Guest: I think she is right about rendering, and the farm numbers show it.",
+            ]
+        ],
+        embed,
+    )
+    quotes = [c.quote for c in made.citations]
+    assert quotes and all(not q.rstrip().endswith("?") for q in quotes), quotes
+    assert quotes[0].startswith("I think she is right about rendering")
+
+
+def test_questions_with_no_reply_in_view_are_not_quoted(embed):  # noqa: F811
+    """Two questions and nothing after them in the passage: neither is a quote."""
+    ex = [
+        Excerpt(
+            1,
+            chunk(
+                [
+                    "Host: Is Dana pursuing rendering the right way today?",
+                    "Host: Or is she falling short because her rendering ideas are wrong?",
+                ],
+                1,
+            ),
+        )
+    ]
+    sel = select("is dana's rendering approach the right way?", ex, embed=embed)
+    assert sel.passages == []
+
+
+def test_selection_prefers_the_sentence_closest_in_meaning(embed):  # noqa: F811
+    """Of two sentences sharing the question's words, the one that answers it (closest in
+    meaning) leads."""
+    ex = [
+        Excerpt(
+            1, chunk(["Dana: Rendering farms come up at every studio meeting about rendering."], 1)
+        ),
+        Excerpt(
+            2,
+            chunk(["Dana: We cut rendering time in half by moving the farm to spot instances."], 2),
+        ),
+    ]
+    sel = select("how did they make rendering faster?", ex, embed=embed)
+    assert "in half" in sel.passages[0].text
