@@ -61,6 +61,8 @@ async def collect(paths: list[Path]) -> list[dict]:
                             Answer("", "extractive", True, None, made.citations[:1]), qa
                         ),
                         "lead": made.citations[0].quote[:200],
+                        "named": engine.retriever.speakers_named_in(found.query),
+                        "lead_speaker": made.citations[0].speaker,
                     }
                 rows.append(row)
     finally:

@@ -91,6 +91,7 @@ class Features:
     window_coverage: float  # idf share of the question's words in the leading quote's window
     value_missing: float  # 1: the question asks for an amount, time or count the lead lacks
     agreement: float  # 1: the lexical and dense rankers both put the top passage in their top 3
+    other_speaker: float  # 1: the question names someone and the lead is another speaker's
 
     def vector(self) -> list[float]:
         return list(astuple(self))
@@ -116,9 +117,9 @@ class Model:
 # Fitted by scripts/calibrate_extractive.py --fit on eval/dev_tune.jsonl + eval/tune_blind.jsonl
 # (371 questions, 96 unanswerable); the threshold is the operating point in docs/answers.md.
 MODEL = Model(
-    weights=(-2.915, 4.794, 2.763, -3.038, 0.551),
-    bias=-2.301,
-    threshold=0.721,
+    weights=(-2.958, 5.059, 2.702, -2.998, 0.530, -0.705),
+    bias=-2.338,
+    threshold=0.740,
 )
 
 
@@ -178,6 +179,9 @@ def features(
     have_win = set(terms(window(sel)))
     value = asks_for(question)
     lead = sel.passages[0].text if sel.passages else ""
+    speaker = (
+        sel.passages[0].excerpt.chunk.piece_at(sel.passages[0].start).speaker if lead else None
+    )
     top = hits[0] if hits else None
     agreement = (
         top is not None
@@ -191,4 +195,5 @@ def features(
         window_coverage=share(have_win),
         value_missing=float(value is not None and not value.search(lead)),
         agreement=float(agreement),
+        other_speaker=float(bool(named) and speaker is not None and speaker not in named),
     )

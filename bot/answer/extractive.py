@@ -278,7 +278,7 @@ def lexical_scores(q: set[str], cands: Sequence[Sentence]) -> np.ndarray:
 class Selection:
     passages: list[Sentence]
     best_cosine: float  # the closest sentence's cosine similarity to the question (0 without embed)
-    cosines: list[float] = field(default_factory=list)  # per passage: its matched sentence's
+    cosines: list[float] = field(default_factory=list)  # per passage: its chosen sentence, cosine
 
 
 def select(

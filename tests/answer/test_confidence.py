@@ -52,7 +52,7 @@ def embed():
     return run
 
 
-def reply(question: str, passages: Sequence[Sequence[str]], embed, glossary=None):
+def reply(question: str, passages: Sequence[Sequence[str]], embed, glossary=None, named=()):
     chunks = [chunk(p, i) for i, p in enumerate(passages, 1)]
     excerpts = [Excerpt(i, c) for i, c in enumerate(chunks, 1)]
     vectors = embed([question, *(c.text for c in chunks)])
@@ -71,7 +71,7 @@ def reply(question: str, passages: Sequence[Sequence[str]], embed, glossary=None
         question,
         excerpts,
         hits,
-        named=[],
+        named=list(named),
         idf=term_idf(corpus),
         embed=embed,
         sources={SOURCE: ("A panel", "A panel", None)},
@@ -131,6 +131,18 @@ def test_value_question_leads_with_the_quote_that_holds_a_value(embed):
     assert "give that number" not in made.text
 
 
+def test_quote_by_someone_else_than_the_person_asked_about_counts_against(embed):
+    """'What does Dana think…' answered only by Lee's words: the feature says so; answered by
+    Dana's, it does not."""
+    q = "what does dana think about spot instances for rendering?"
+    lee = ["Lee: Spot instances for rendering saved us money, I think they are the future."]
+    dana = ["Dana: Spot instances for rendering are risky, I think, because jobs get evicted."]
+    assert reply(q, [lee], embed, named=["Dana"]).features.other_speaker == 1.0
+    made = reply(q, [lee, dana], embed, named=["Dana"])
+    assert made.citations[0].speaker == "Dana"
+    assert made.features.other_speaker == 0.0
+
+
 def test_glossary_spelling_counts_as_the_word_the_transcript_heard(embed):
     """A question spelling a name right ("EleutherAI") is covered by the transcript's heard form
     ("Aluthor AI") through the glossary, and not without it."""
@@ -179,15 +191,17 @@ def test_asks_for_reads_any_text(text):
 
 
 def test_model_reads_a_missing_value_and_a_better_match_the_right_way():
-    """Whatever a refit makes of the weights, a missing value must lower the confidence and a
-    closer sentence and fuller coverage must raise it."""
-    base = confidence.Features(0.5, 0.6, 0.6, 0.0, 1.0)
+    """Whatever a refit makes of the weights, a missing value or a quote by someone other than
+    the person asked about must lower the confidence; a closer sentence and fuller coverage must
+    raise it."""
+    base = confidence.Features(0.5, 0.6, 0.6, 0.0, 1.0, 0.0)
     m = confidence.MODEL
     assert m.probability(base.__class__(**{**_d(base), "value_missing": 1.0})) < m.probability(base)
     assert m.probability(base.__class__(**{**_d(base), "lead_cosine": 0.8})) > m.probability(base)
     assert m.probability(base.__class__(**{**_d(base), "window_coverage": 1.0})) > m.probability(
         base
     )
+    assert m.probability(base.__class__(**{**_d(base), "other_speaker": 1.0})) < m.probability(base)
     assert len(m.weights) == len(confidence.FEATURES)
 
 
