@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.answer import confidence
+from bot.answer import confidence, offline
 from bot.answer.engine import Engine
 from bot.eval.answers import cites_evidence
 from bot.eval.qa import load_qa
@@ -51,7 +51,9 @@ async def collect(paths: list[Path]) -> list[dict]:
                 if made is None:
                     row |= {"features": None, "p": 0.0, "cites": False, "lead": ""}
                 else:
-                    answer = Answer(made.text, "extractive", made.confident, None, made.citations)
+                    # The label is what a confident reply would show: its first QUOTES quotes.
+                    shown = made.citations[: offline.QUOTES]
+                    answer = Answer(made.text, "extractive", made.confident, None, shown)
                     row |= {
                         "features": made.features.vector(),
                         "p": made.probability,

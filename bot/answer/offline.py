@@ -16,6 +16,11 @@ from bot.answer.extractive import Embed, Selection, display_quote, select, sente
 from bot.answer.guards import request_guard
 from bot.records import Citation, Excerpt, Hit
 
+# A confident reply leads with its answer and adds two more quotes; an unsure one shows one more
+# of the closest passages, since the reader has to find the answer among them (on the tuning
+# questions the evidence was then in view for 157 of 223 blind-written ones instead of 151).
+QUOTES = 3
+HEDGED_QUOTES = 4
 NOT_DIRECTLY = "The discussions don't seem to cover that directly. The closest passages I found:"
 # A question for a value whose quotes hold none: say which part is missing, so the reader knows
 # the topic is there and the figure is not.
@@ -48,7 +53,9 @@ def assemble(
     question names; ``idf``: corpus term weights; ``repaired``: the question with misspellings
     fixed (default: as asked); ``model``: the confidence model (default: the fitted one)."""
     asked = repaired or question
-    picked = select(asked, excerpts, prefer_speakers=named, embed=embed, idf=idf)
+    picked = select(
+        asked, excerpts, limit=HEDGED_QUOTES, prefer_speakers=named, embed=embed, idf=idf
+    )
     if not picked.passages:
         return None
     model = model or confidence.MODEL
@@ -66,6 +73,8 @@ def assemble(
     assert best is not None
     p, picked, feats = best
     confident = p >= model.threshold
+    if confident:
+        picked = Selection(picked.passages[:QUOTES], picked.best_cosine, picked.cosines[:QUOTES])
     lines: list[str] = [] if confident else [_hedge(asked, feats)]
     citations: list[Citation] = []
     for n, sent in enumerate(picked.passages, 1):

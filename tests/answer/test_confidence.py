@@ -98,6 +98,20 @@ def test_question_for_an_amount_is_not_grounded_when_no_passage_has_one(embed):
     assert made.text.startswith(NO_VALUE.format(what="amount"))
 
 
+def test_unsure_reply_shows_one_more_passage_than_a_confident_one(embed):
+    """Unsure, the reader has to find the answer among the closest passages: four are shown;
+    confident, the answer and at most two more."""
+    more = [
+        ["Dana: Zephyr studio customers ask about the subscription for studios all the time."],
+        ["Lee: We redesigned the Zephyr subscription for studios page last spring."],
+    ]
+    q = "how much does the zephyr subscription for studios cost?"
+    unsure = reply(q, [PRICING, *more], embed)
+    assert not unsure.confident and len(unsure.citations) == 4
+    sure = reply(q, [PRICING, *more, [PRICE]], embed)
+    assert sure.confident and len(sure.citations) == 3
+
+
 def test_question_answered_in_one_sentence_leads_with_it_and_is_grounded(embed):
     """The same question, with the priced sentence in the second passage: it is the first quote,
     and the reply is confident."""
