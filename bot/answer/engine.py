@@ -376,6 +376,7 @@ class Engine:
             sources=self.labels_and_urls(),
             repaired=self.retriever.expand(found.query).dense,
             glossary=self.retriever.state().glossary,
+            insist=self.retriever.state().people.named(found.query),
         )
 
     def _extract(self, found: Retrieval) -> Answer:

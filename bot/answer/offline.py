@@ -12,7 +12,14 @@ from dataclasses import dataclass
 
 from bot.answer import confidence
 from bot.answer.citations import Sources
-from bot.answer.extractive import Embed, Selection, display_quote, select, sentence_citation
+from bot.answer.extractive import (
+    Embed,
+    Selection,
+    Sentence,
+    display_quote,
+    select,
+    sentence_citation,
+)
 from bot.answer.guards import request_guard
 from bot.records import Citation, Excerpt, Hit
 
@@ -48,10 +55,12 @@ def assemble(
     repaired: str | None = None,
     glossary: Mapping[str, Sequence[str]] | None = None,
     model: confidence.Model | None = None,
+    insist: Sequence[str] = (),
 ) -> Assembly | None:
     """The extractive reply, or None when no sentence is worth showing. ``named``: speakers the
     question names; ``idf``: corpus term weights; ``repaired``: the question with misspellings
-    fixed (default: as asked); ``model``: the confidence model (default: the fitted one)."""
+    fixed (default: as asked); ``model``: the confidence model (default: the fitted one);
+    ``insist``: people the question names outright, whose words lead when any are quoted."""
     asked = repaired or question
     picked = select(
         asked, excerpts, limit=HEDGED_QUOTES, prefer_speakers=named, embed=embed, idf=idf
@@ -72,6 +81,12 @@ def assemble(
             best = (p, trial, feats)
     assert best is not None
     p, picked, feats = best
+    # "What does Dana think…" shows Dana's words first whenever a quote is hers; the quote the
+    # model trusted most follows. (A person only described, "the Cohere guy", may be the wrong
+    # guess: the model's order stands then.)
+    theirs = [i for i, q in enumerate(picked.passages) if _speaker(q) in insist]
+    if theirs and theirs[0] > 0:
+        picked = _lead_with(picked, theirs[0])
     confident = p >= model.threshold
     if confident:
         picked = Selection(picked.passages[:QUOTES], picked.best_cosine, picked.cosines[:QUOTES])
@@ -84,6 +99,10 @@ def assemble(
         lines.append(f"- {who}: “{display_quote(cite.quote)}” [{n}]")
     text = request_guard("", "", excerpts).check("\n".join(lines)).text
     return Assembly(text, confident, citations, feats, p)
+
+
+def _speaker(sent: Sentence) -> str | None:
+    return sent.excerpt.chunk.piece_at(sent.start).speaker
 
 
 def _lead_with(picked: Selection, i: int) -> Selection:

@@ -52,7 +52,9 @@ def embed():
     return run
 
 
-def reply(question: str, passages: Sequence[Sequence[str]], embed, glossary=None, named=()):
+def reply(
+    question: str, passages: Sequence[Sequence[str]], embed, glossary=None, named=(), insist=()
+):
     chunks = [chunk(p, i) for i, p in enumerate(passages, 1)]
     excerpts = [Excerpt(i, c) for i, c in enumerate(chunks, 1)]
     vectors = embed([question, *(c.text for c in chunks)])
@@ -76,6 +78,7 @@ def reply(question: str, passages: Sequence[Sequence[str]], embed, glossary=None
         embed=embed,
         sources={SOURCE: ("A panel", "A panel", None)},
         glossary=glossary,
+        insist=insist,
     )
     assert made is not None
     return made
@@ -146,15 +149,20 @@ def test_value_question_leads_with_the_quote_that_holds_a_value(embed):
 
 
 def test_quote_by_someone_else_than_the_person_asked_about_counts_against(embed):
-    """'What does Dana think…' answered only by Lee's words: the feature says so; answered by
-    Dana's, it does not."""
+    """'What does Dana think…' answered only by Lee's words: the feature says so."""
     q = "what does dana think about spot instances for rendering?"
     lee = ["Lee: Spot instances for rendering saved us money, I think they are the future."]
-    dana = ["Dana: Spot instances for rendering are risky, I think, because jobs get evicted."]
     assert reply(q, [lee], embed, named=["Dana"]).features.other_speaker == 1.0
-    made = reply(q, [lee, dana], embed, named=["Dana"])
-    assert made.citations[0].speaker == "Dana"
-    assert made.features.other_speaker == 0.0
+
+
+def test_person_named_outright_leads_when_one_of_the_quotes_is_theirs(embed):
+    """Lee's sentence is closer to the question, but the question names Dana: her words lead,
+    Lee's follow."""
+    q = "what does dana think about spot instances for rendering?"
+    lee = ["Lee: Spot instances for rendering saved us money, I think they are the future."]
+    dana = ["Dana: Evictions worry me, so our rendering farm avoids spot instances at night."]
+    made = reply(q, [lee, dana], embed, named=["Dana"], insist=["Dana"])
+    assert [c.speaker for c in made.citations] == ["Dana", "Lee"]
 
 
 def test_glossary_spelling_counts_as_the_word_the_transcript_heard(embed):
