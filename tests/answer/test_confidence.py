@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from bot.answer import confidence
 from bot.answer.extractive import term_idf
-from bot.answer.offline import NO_VALUE, NOT_DIRECTLY, assemble
+from bot.answer.offline import MAYBE, MAYBE_FROM, NO_VALUE, NOT_DIRECTLY, assemble
 from bot.index.embed import LocalEmbedder
 from bot.records import Chunk, Excerpt, Hit, Piece
 
@@ -53,7 +53,13 @@ def embed():
 
 
 def reply(
-    question: str, passages: Sequence[Sequence[str]], embed, glossary=None, named=(), insist=()
+    question: str,
+    passages: Sequence[Sequence[str]],
+    embed,
+    glossary=None,
+    named=(),
+    insist=(),
+    model=None,
 ):
     chunks = [chunk(p, i) for i, p in enumerate(passages, 1)]
     excerpts = [Excerpt(i, c) for i, c in enumerate(chunks, 1)]
@@ -79,6 +85,7 @@ def reply(
         sources={SOURCE: ("A panel", "A panel", None)},
         glossary=glossary,
         insist=insist,
+        model=model,
     )
     assert made is not None
     return made
@@ -174,6 +181,16 @@ def test_glossary_spelling_counts_as_the_word_the_transcript_heard(embed):
     fixed = reply(q, passages, embed, glossary={"EleutherAI": ("Aluthor AI",)})
     assert fixed.features.window_coverage > plain.features.window_coverage
     assert fixed.features.window_coverage == pytest.approx(1.0)
+
+
+def test_unsure_but_close_reply_says_it_may_answer(embed):
+    """Below the operating point but not far: the reply says the passages may answer it, not
+    that the discussions don't cover it."""
+    strict = confidence.Model(confidence.MODEL.weights, confidence.MODEL.bias, threshold=0.999)
+    q = "how much does the zephyr subscription for studios cost?"
+    made = reply(q, [PRICING, [PRICE]], embed, model=strict)
+    assert not made.confident and made.probability >= MAYBE_FROM
+    assert made.text.startswith(MAYBE)
 
 
 def test_hedged_reply_without_a_value_question_says_not_directly(embed):
