@@ -59,6 +59,11 @@ def formats_line() -> str:
     return f"I read {suffixes} files ({', '.join(FORMAT_NAMES)})"
 
 
+def _printable(text: str) -> str:
+    """``text`` as it can be shown in one line: every non-printable character becomes "?"."""
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
 def check_name(name: str) -> str:
     """The file name an upload is indexed under, or UploadRefused saying why not.
 
@@ -66,11 +71,11 @@ def check_name(name: str) -> str:
     plain, visible file name with a transcript suffix: no folders, no hidden or reserved names
     (a ``manifest.toml`` would configure its folder), no invisible or bidi-control characters.
     """
-    shown = "".join(c if c.isprintable() else "?" for c in name)[:MAX_NAME_CHARS]
+    shown = _printable(name)[:MAX_NAME_CHARS]
     name = unicodedata.normalize("NFC", name)
     suffix = Path(name).suffix.lower()
     if suffix not in TRANSCRIPT_SUFFIXES:
-        kind = f"a {suffix} file" if suffix else "a file without a suffix"
+        kind = f"a {_printable(suffix)[:20]} file" if suffix else "a file without a suffix"
         raise UploadRefused(f"{shown}: {kind} is not a transcript format; {formats_line()}")
     if (
         not name.isprintable()

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bot.guard.unicode import INVISIBLE_RE
@@ -35,6 +35,7 @@ QUOKKA = (
 NEWER = QUOKKA + "[00:11.000 --> 00:16.000]  Quokkas can climb small trees to find leaves.\n"
 
 
+@example("0.\x08")  # a control character in the suffix reached the refusal line
 @given(st.text(max_size=120) | st.text(max_size=20).map(lambda s: s + ".txt"))
 def test_a_name_is_refused_or_is_one_plain_transcript_file_name(name: str) -> None:
     try:
