@@ -45,6 +45,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if REAL_STORES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.seeded)
+    # Modules with long tests (kills, real processes, a pty) start first, whole, so that under
+    # xdist they run beside the many short tests instead of after them; the order inside a module
+    # is kept, so its module-scoped fixtures are still built once per worker.
+    weight: dict[str, int] = {}
+    for item in items:
+        marks = {m.name for m in item.iter_markers()}
+        rank = 2 if "faults" in marks else 1 if "slow" in marks else 0
+        weight[item.module.__name__] = max(weight.get(item.module.__name__, 0), rank)
+    items.sort(key=lambda item: -weight[item.module.__name__])
 
 
 def seeded_store_key() -> str:
