@@ -28,9 +28,11 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-# The whole suite on two workers (tests/README.md). The seeded store is cached in .cache/tests.
+# The whole suite on four workers for two cores: a third of its wall time is waiting (killed
+# processes, start-ups, deadlines), which other workers fill (tests/README.md). The seeded store
+# is cached in .cache/tests.
 test: lint
-	$(BIN)/pytest -q -n 2
+	$(BIN)/pytest -q -n 4
 
 # The inner loop: pure modules and loopback fakes; no seed ingest, no model, no subprocesses.
 test-fast: setup
