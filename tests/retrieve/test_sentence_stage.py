@@ -139,3 +139,22 @@ def test_a_question_about_two_people_hears_both(retriever, question, people):
     for person in people:
         theirs = [h for h in hits if retriever._speaks(state, h.chunk, person)]
         assert len(theirs) >= search_module.PER_PERSON, (person, [h.chunk.source for h in hits])
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what do daphne and emad think about data?",
+        "do andrew ng and stella think models should be released?",
+        "why would musicians pick up ai tools quicker than painters?",
+    ],
+)
+@pytest.mark.parametrize("source", ["002_0a6e188aa2508fc6.txt", "004_ec03862bfd892207.txt"])
+def test_every_stage_keeps_to_the_sources_a_server_may_see(retriever, question, source):
+    """The sentence stage and the per-person rankings search again; neither may bring back a
+    passage from a source the caller is not allowed to see, nor ignore a source filter."""
+    for hits in (
+        retriever.search(question, 8, allowed={source}),
+        retriever.search(question, 8, source=source),
+    ):
+        assert all(h.chunk.source == source for h in hits)
