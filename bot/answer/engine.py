@@ -142,6 +142,18 @@ class Engine:
         if self._owns_store:
             self.store.close()
 
+    def warm(self) -> None:
+        """Load what the first question would otherwise wait for: the index (passages, lexical
+        index, vocabulary), the embedding model, the corpus word rarities and the speakers. At
+        ×100 the seeds that is seconds, paid at start-up instead of by the first asker."""
+        self.retriever.search("warm up", 1)
+        self._idf()
+        self.speaker_names()
+
+    async def awarm(self) -> None:
+        """``warm`` in a worker thread that ``aclose`` waits for."""
+        await self._offload(self.warm)
+
     def _wait_idle(self, timeout: float) -> None:
         with self._idle:
             self._idle.wait_for(lambda: self._busy == 0, timeout)

@@ -53,11 +53,14 @@ def run_repl(settings: Settings, *, persona: str | None = None, source: str | No
 
 async def _main(settings: Settings, persona: str | None, source: str | None) -> None:
     engine = Engine(settings)
+    warming: asyncio.Task[None] | None = None
     try:
         session = Session(engine, memory=Conversations(settings.llm.history_turns))
         session.persona = engine.resolve_persona(persona)
         session.source = engine.retriever.resolve_source(source)
         banner(session)
+        # The index loads while the user types: the first answer does not wait for it.
+        warming = asyncio.create_task(engine.awarm())
         history_file = Path(settings.data_dir) / "repl_history"
         history_file.parent.mkdir(parents=True, exist_ok=True)
         prompt: PromptSession[str] = PromptSession(history=FileHistory(str(history_file)))
@@ -77,6 +80,9 @@ async def _main(settings: Settings, persona: str | None, source: str | None) -> 
                 continue
             await ask(session, line)
     finally:
+        if warming is not None:
+            with contextlib.suppress(Exception):  # a broken index is reported by the answers
+                await warming
         await engine.aclose()
     out.print("[dim]bye[/]")
 

@@ -88,7 +88,7 @@ class PanelistBot(commands.Bot):
         # index and the embedding model, all off the event loop.
         listings = self.answering.listings
         await listings.refresh()
-        await asyncio.to_thread(self.engine.retriever.search, "warm up", 1)
+        await self.engine.awarm()
         if not listings.sources:
             log.warning("nothing is indexed yet: run `panelist ingest` before asking questions")
         # What is loaded by now (modules, indexes, speakers) lives as long as the process. Left
