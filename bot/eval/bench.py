@@ -162,6 +162,7 @@ async def answer_timings(
     from bot.answer.prompts import build_prompt
 
     engine = Engine(settings.offline(), store=store)
+    engine.warm()  # as the REPL and the bot do at start-up
     overhead: list[float] = []
     extractive: list[float] = []
     for i in range(WARMUP + RUNS):
