@@ -106,6 +106,9 @@ class LLMSettings(BaseSettings):
     # the whole reply, start to finish; a trickling model is cut
     llm_deadline_s: float = Field(default=180.0, gt=0, le=86_400)
     llm_max_retries: int = Field(default=2, ge=0, le=10)
+    # rewriting a follow-up into a standalone search query: worth a moment, never the answer's
+    # whole timeout; past it the follow-up is searched with the previous question as context
+    rewrite_timeout_s: float = Field(default=3.0, gt=0, le=60)
     temperature: float = Field(default=0.3, ge=0, le=2)
     history_turns: int = Field(default=6, ge=0, le=100)  # recent turns kept per conversation
     spotlight: bool = False  # datamark excerpts in the prompt (see docs/security.md)

@@ -359,7 +359,11 @@ class Engine:
             return q
         if self.llm:
             try:
-                condensed = await self.llm.complete(condense_messages(q, history), max_tokens=80)
+                condensed = await self.llm.complete(
+                    condense_messages(q, history),
+                    max_tokens=80,
+                    timeout_s=self.settings.llm.rewrite_timeout_s,
+                )
                 condensed = " ".join(condensed.split())[: self.settings.retrieval.max_query_chars]
                 if condensed:
                     return condensed

@@ -240,13 +240,18 @@ class LLM:
             raise self._empty()
 
     async def complete(
-        self, messages: list[dict[str, Any]], *, max_tokens: int | None = None
+        self,
+        messages: list[dict[str, Any]],
+        *,
+        max_tokens: int | None = None,
+        timeout_s: float | None = None,
     ) -> str:
-        """The whole reply at once, for short internal calls such as condensing a follow-up."""
+        """The whole reply at once, for short internal calls such as condensing a follow-up.
+        ``timeout_s``: a budget for the whole call, retries included (default llm_timeout_s)."""
         limit = max_tokens or self.settings.answer_max_tokens
         began = time.monotonic()
         try:
-            async with asyncio.timeout(self.settings.llm_timeout_s):
+            async with asyncio.timeout(timeout_s or self.settings.llm_timeout_s):
                 completion = await self._client.chat.completions.create(
                     model=self.settings.model,
                     messages=messages,  # type: ignore[arg-type]
@@ -259,7 +264,7 @@ class LLM:
             text = choices[0].message.content if choices else None
             finish = choices[0].finish_reason if choices else None
         except TimeoutError:
-            raise self._timed_out(began) from None
+            raise self._timed_out(began, timeout_s) from None
         except LLMError:
             raise
         except Exception as exc:
@@ -291,10 +296,11 @@ class LLM:
             kind="empty",
         )
 
-    def _timed_out(self, began: float) -> LLMError:
+    def _timed_out(self, began: float, limit_s: float | None = None) -> LLMError:
         waited = time.monotonic() - began
         return LLMError(
-            f"the model at {self.host} did not answer within {self.settings.llm_timeout_s:g} s "
+            f"the model at {self.host} did not answer within "
+            f"{limit_s or self.settings.llm_timeout_s:g} s "
             f"(gave up after {waited:.1f} s, retries included); try again, or raise "
             "PANELIST_LLM_TIMEOUT_S for a slow model",
             kind="timeout",

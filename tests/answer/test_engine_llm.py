@@ -6,6 +6,7 @@ order retrieval returns the passages in.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
 import socket
@@ -503,6 +504,22 @@ async def test_follow_up_condense_failure_still_answers(
     answer = await make_engine().answer("and why does he think that?", history=history)
     assert answer.grounded
     assert len(openai_server.chat_requests) == 2
+
+
+async def test_a_slow_condense_call_is_given_up_within_its_budget(
+    openai_server: FakeOpenAI, make_engine: MakeEngine
+) -> None:
+    """Rewriting a follow-up is worth a second or two, not the answer's whole timeout: a model
+    that never answers the condense call is abandoned after rewrite_timeout_s, and the follow-up
+    is searched with the previous question as context."""
+    openai_server.enqueue(Hang(60))
+    openai_server.responder = quoting(YANN)
+    history = [Turn(YANN_Q, "He was against it.")]
+    engine = make_engine(llm_timeout_s=60.0, rewrite_timeout_s=0.5)
+    async with asyncio.timeout(20):  # without the budget the condense call waits 60 s
+        answer = await engine.answer("and why does he think that?", history=history)
+    assert answer.grounded
+    assert [bool(r.json.get("stream")) for r in openai_server.chat_requests] == [False, True]
 
 
 async def test_standalone_question_is_not_condensed(
