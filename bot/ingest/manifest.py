@@ -194,7 +194,6 @@ def _date(where: str, value: Any) -> str | None:
     raise IngestError(f"{where}: 'date' must be yyyy-mm-dd (or yyyy-mm, yyyy), got {value!r}")
 
 
-
 def read_toml_section(
     folder_or_path: Path | str, name: str, section: str
 ) -> tuple[Path, Any] | None:
@@ -219,6 +218,7 @@ def read_toml_section(
             f"{path}: unknown top-level key {extra[0]!r}; put entries under [{section}]"
         )
     return path, raw.get(section, {})
+
 
 def _where(exc: tomllib.TOMLDecodeError) -> str:
     """'at line 3: Expected '=' …' from Python 3.11's message, which buries the line at the end."""
