@@ -22,7 +22,10 @@ def cpu_seconds(work: Callable[[], object], runs: int = 5) -> float:
 
 
 def grows_linearly(
-    work: Callable[[int], object], n: int, factor: int = 4, max_ratio: float = 8.0,
+    work: Callable[[int], object],
+    n: int,
+    factor: int = 4,
+    max_ratio: float = 8.0,
     floor: float = 0.25,
 ) -> bool:
     """``factor`` times the input costs at most ``max_ratio`` times the CPU, or under ``floor``."""

@@ -28,8 +28,8 @@ async def test_close_with_answers_in_flight_waits_for_their_store_work(seeded_se
         results = await asyncio.gather(*tasks, return_exceptions=True)
         for result in results:
             # Finished, or refused cleanly; never a crash and never a non-user error.
-            assert not isinstance(result, BaseException) or isinstance(result, PanelistError), (
-                repr(result)
+            assert not isinstance(result, BaseException) or isinstance(result, PanelistError), repr(
+                result
             )
 
 
