@@ -27,14 +27,14 @@ def one_line_error(res) -> str:
     return lines[0]
 
 
-@pytest.mark.slow  # a fresh process each step: start-up is where the damage must be found
+@pytest.mark.slow  # after the damage, a fresh process each step: start-up must find it
 def test_deleted_vector_store_is_reported_and_repaired(tmp_path, openai_server):
     """Deleting data/chroma used to make every `ask` quietly answer "not covered"."""
     corpus = write_corpus(tmp_path / "corpus")
     data = tmp_path / "data"
-    assert cli(data, openai_server, "ingest", str(corpus)).returncode == 0
-    before = cli(data, openai_server, "search", "difference engine funding", "--json")
-    assert cli(data, openai_server, "doctor").returncode == 0
+    assert cli_here(data, openai_server, "ingest", str(corpus)).returncode == 0
+    before = cli_here(data, openai_server, "search", "difference engine funding", "--json")
+    assert cli_here(data, openai_server, "doctor").returncode == 0
     shutil.rmtree(data / "chroma")
 
     ask = cli(data, openai_server, "ask", "what does Babbage need?", "--json")
