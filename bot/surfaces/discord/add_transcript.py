@@ -46,6 +46,7 @@ from bot.index.uploads import UploadRefused, add_upload, check_name, incoming_di
 from bot.surfaces.discord.answering import RESTARTING, Answering
 from bot.surfaces.discord.download import DownloadError, TooBig, cdn_origins, download
 from bot.surfaces.discord.errors import log_failure
+from bot.surfaces.discord.latest_edit import LatestEdit
 from bot.surfaces.discord.render import discord_safe
 from bot.surfaces.discord.replies import HAND_OVER_MARGIN_S, NO_MENTIONS, InteractionReply
 
@@ -146,8 +147,8 @@ class TranscriptUploads:
         name: str,
     ) -> None:
         a = self.answering
-        progress = ProgressLine(
-            _unless_handed_over(reply), a.settings.discord.stream_edit_interval_s
+        progress = LatestEdit(
+            _unless_handed_over(reply), a.settings.discord.stream_edit_interval_s, "upload-progress"
         )
         watcher = asyncio.create_task(_watch_expiry(reply, a.clock), name="panelist-upload-expiry")
         try:
@@ -165,7 +166,7 @@ class TranscriptUploads:
         interaction: discord.Interaction,
         attachment: discord.Attachment,
         name: str,
-        progress: ProgressLine,
+        progress: LatestEdit,
     ) -> str:
         """Download, index, make visible; the line that says how it went."""
         a = self.answering
@@ -317,43 +318,6 @@ def _unless_handed_over(reply: InteractionReply) -> Callable[[str], Awaitable[No
             await reply.show(text)
 
     return show
-
-
-class ProgressLine:
-    """The progress text, shown at most once per ``interval_s``, one edit at a time, always the
-    latest: stages come in bursts (reading, then embedding at once) and then nothing for a
-    while (a long embedding batch), so a plain throttle would drop the stage that matters."""
-
-    def __init__(self, show: Callable[[str], Awaitable[None]], interval_s: float) -> None:
-        self._show = show
-        self.interval_s = interval_s
-        self._pending: str | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._edit: asyncio.Future[None] | None = None
-
-    def update(self, text: str) -> None:
-        self._pending = text
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run(), name="panelist-upload-progress")
-
-    async def _run(self) -> None:
-        while self._pending is not None:
-            text, self._pending = self._pending, None
-            self._edit = asyncio.ensure_future(self._show(text))
-            try:
-                await asyncio.shield(self._edit)  # stopping the loop must not cut an edit
-            except discord.HTTPException as exc:
-                log.debug("an upload progress edit failed: HTTP %s", exc.status)
-            await asyncio.sleep(self.interval_s)
-
-    async def close(self) -> None:
-        """Drop what is pending; let an edit in flight land."""
-        self._pending = None
-        if self._task is not None:
-            self._task.cancel()
-        if self._edit is not None and not self._edit.done():
-            with contextlib.suppress(Exception, asyncio.CancelledError):
-                await self._edit
 
 
 async def _watch_expiry(reply: InteractionReply, clock: Callable[[], float]) -> None:

@@ -31,6 +31,7 @@ from bot.surfaces.discord.dm_policy import DmPolicy
 from bot.surfaces.discord.engine_thread import EngineThread
 from bot.surfaces.discord.errors import log_failure, reply_line
 from bot.surfaces.discord.feedback import AnswerContext, FeedbackStore, feedback_path, vote_view
+from bot.surfaces.discord.latest_edit import LatestEdit
 from bot.surfaces.discord.limits import Cooldown, InFlight, ModelSlots
 from bot.surfaces.discord.listings import Listings
 from bot.surfaces.discord.replies import HAND_OVER_MARGIN_S, Reply, StreamingEdits
@@ -287,49 +288,19 @@ class Answering:
 
 
 class QueueNotice:
-    """The "N questions ahead" line, kept current without flooding Discord.
-
-    Positions change for every waiter each time an answer finishes; with fifty waiting that is
-    hundreds of edits, and each interaction's token has its own small rate-limit bucket, so a
-    backlog of stale notices would delay the answer itself. Here only the latest position is
-    shown, one edit at a time, at most one every ``interval_s``.
-    """
+    """The "N questions ahead" line, kept current without flooding Discord (latest_edit.py):
+    with fifty waiting, positions change hundreds of times while each token's rate-limit bucket
+    is small, so only the latest position is shown, and ``close`` lets an edit in flight land
+    before the answer's first text."""
 
     def __init__(self, show: Callable[[str], Awaitable[None]], interval_s: float) -> None:
-        self._show = show
-        self.interval_s = interval_s
-        self._shown: int | None = None
-        self._pending: int | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._edit: asyncio.Future[None] | None = None
+        self._line = LatestEdit(show, interval_s, "queue-notice")
 
     async def update(self, position: int) -> None:
-        self._pending = position
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run(), name="panelist-queue-notice")
-
-    async def _run(self) -> None:
-        while self._pending is not None and self._pending != self._shown:
-            position, self._pending = self._pending, None
-            self._edit = asyncio.ensure_future(self._show(render.queued_line(position)))
-            try:
-                await asyncio.shield(self._edit)  # stopping the loop must not cut an edit
-                self._shown = position
-            except discord.HTTPException as exc:
-                log.debug("the queue notice failed: HTTP %s", exc.status)
-            await asyncio.sleep(self.interval_s)
+        self._line.update(render.queued_line(position))
 
     async def close(self) -> None:
-        """Our turn came: drop what is pending and let an edit in flight land first, so it
-        cannot overwrite the answer's first text."""
-        self._pending = None
-        if self._task is not None:
-            self._task.cancel()
-        if self._edit is not None and not self._edit.done():
-            with contextlib.suppress(Exception, asyncio.CancelledError):
-                await self._edit
+        await self._line.close()
 
     def cancel(self) -> None:
-        self._pending = None
-        if self._task is not None:
-            self._task.cancel()
+        self._line.cancel()
