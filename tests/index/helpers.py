@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from bot.settings import Settings, load_settings
@@ -36,3 +37,20 @@ def write_corpus(folder: Path) -> Path:
     (folder / "talk.txt").write_text(WHISPER, encoding="utf-8")
     (folder / "panel.txt").write_text(PANEL, encoding="utf-8")
     return folder
+
+
+def process_env(server: FakeOpenAI, **extra: str) -> dict[str, str]:
+    """``fake_settings`` for a real ``python -m bot`` process: this environment without any
+    OPENAI_/PANELIST_ setting of the developer's, embeddings from the loopback fake."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "PANELIST_"))}
+    env.update(
+        PANELIST_ENV_FILE="",
+        HF_HUB_OFFLINE="1",
+        PANELIST_EMBEDDING_BACKEND="openai",
+        PANELIST_EMBEDDING_MODEL="fake-embed",
+        OPENAI_BASE_URL=server.base_url,
+        OPENAI_API_KEY="test-key",
+        PANELIST_LLM_MAX_RETRIES="0",
+    )
+    env.update(extra)
+    return env

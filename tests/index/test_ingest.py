@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from bot.records import Chunk, Piece
 from bot.retrieve.search import Retriever
 from bot.settings import load_settings
 from tests.fakes.openai_server import FakeOpenAI, Hang
-from tests.index.helpers import fake_settings, write_corpus
+from tests.index.helpers import fake_settings, process_env, write_corpus
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -115,15 +114,7 @@ def test_killed_ingest_leaves_previous_state_searchable_and_no_duplicates(tmp_pa
     openai_server.embedding_hook = lambda texts: (
         Hang(60) if any("committee" in t for t in texts) else None
     )
-    env = dict(
-        os.environ,
-        PANELIST_ENV_FILE="",
-        PANELIST_EMBEDDING_BACKEND="openai",
-        PANELIST_EMBEDDING_MODEL="fake-embed",
-        OPENAI_BASE_URL=openai_server.base_url,
-        OPENAI_API_KEY="test-key",
-        PANELIST_LLM_TIMEOUT_S="120",
-    )
+    env = process_env(openai_server, PANELIST_LLM_TIMEOUT_S="120")
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "ingest", str(corpus), "--data-dir", str(data)],
         cwd=ROOT,

@@ -7,7 +7,6 @@ while an upload's new version is being embedded.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from bot.index.store import Store
 from bot.index.uploads import UploadRefused, add_upload, check_name, incoming_dir, uploads_dir
 from bot.retrieve.search import Retriever
 from tests.fakes.openai_server import FakeOpenAI, Hang
-from tests.index.helpers import WHISPER, fake_settings, write_corpus
+from tests.index.helpers import WHISPER, fake_settings, process_env, write_corpus
 
 ROOT = Path(__file__).resolve().parents[2]
 QUOKKA = (
@@ -122,15 +121,7 @@ def test_a_killed_upload_leaves_the_previous_version_and_its_leftovers_are_clear
     openai_server.embedding_hook = lambda texts: (
         Hang(60) if any("climb small trees" in t for t in texts) else None
     )
-    env = dict(
-        os.environ,
-        PANELIST_ENV_FILE="",
-        PANELIST_EMBEDDING_BACKEND="openai",
-        PANELIST_EMBEDDING_MODEL="fake-embed",
-        OPENAI_BASE_URL=openai_server.base_url,
-        OPENAI_API_KEY="test-key",
-        PANELIST_LLM_TIMEOUT_S="120",
-    )
+    env = process_env(openai_server, PANELIST_LLM_TIMEOUT_S="120")
     download = put(tmp_path, store.data_dir, NEWER)
     proc = subprocess.Popen(
         [sys.executable, "-c", _ADD, str(store.data_dir), str(download)],

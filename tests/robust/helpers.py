@@ -4,30 +4,15 @@ in-process (tests/cli.py) when only its output and exit code matter."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 from tests.cli import Ran, run_cli
 from tests.fakes.openai_server import FakeOpenAI
+from tests.index.helpers import process_env
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def cli_env(server: FakeOpenAI, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "PANELIST_"))}
-    env.update(
-        PANELIST_ENV_FILE="",
-        HF_HUB_OFFLINE="1",
-        PANELIST_EMBEDDING_BACKEND="openai",
-        PANELIST_EMBEDDING_MODEL="fake-embed",
-        OPENAI_BASE_URL=server.base_url,
-        OPENAI_API_KEY="test-key",
-        PANELIST_LLM_MAX_RETRIES="0",
-    )
-    env.update(extra)
-    return env
 
 
 def cli_argv(data: Path, *args: str) -> list[str]:
@@ -40,7 +25,7 @@ def cli(
     return subprocess.run(
         cli_argv(data, *args),
         cwd=ROOT,
-        env=cli_env(server, **extra),
+        env=process_env(server, **extra),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -49,7 +34,7 @@ def cli(
 
 def cli_here(data: Path, server: FakeOpenAI, *args: str, **extra: str) -> Ran:
     """``cli`` without the process: same arguments, environment and exit codes."""
-    env = cli_env(server, **extra)
+    env = process_env(server, **extra)
     return run_cli(
         *args,
         "--data-dir",

@@ -25,9 +25,9 @@ from bot.index.doctor import diagnose
 from bot.index.store import Store
 from bot.retrieve.search import Retriever
 from tests.fakes.openai_server import FakeOpenAI
-from tests.index.helpers import fake_settings
+from tests.index.helpers import fake_settings, process_env
 from tests.index.test_chroma_server import CHROMA, free_port
-from tests.robust.helpers import ROOT, cli, cli_argv, cli_env
+from tests.robust.helpers import ROOT, cli, cli_argv
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
@@ -77,7 +77,7 @@ def spawn(data: Path, server: FakeOpenAI, *args: str) -> subprocess.Popen:
     return subprocess.Popen(
         cli_argv(data, "ingest", *args),
         cwd=ROOT,
-        env=cli_env(server, PANELIST_LLM_TIMEOUT_S="60"),
+        env=process_env(server, PANELIST_LLM_TIMEOUT_S="60"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -268,7 +268,7 @@ def test_chroma_server_killed_mid_ingest(tmp_path, openai_server):
     openai_server.embedding_hook = lambda texts: time.sleep(0.3)
     proc = subprocess.Popen(
         cli_argv(data, "ingest", str(corpus)),
-        cwd=ROOT, env=cli_env(openai_server, **env), stdout=subprocess.DEVNULL,
+        cwd=ROOT, env=process_env(openai_server, **env), stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     seen = embeds(openai_server)
