@@ -81,7 +81,7 @@ class Answering:
         *,
         listings: Listings | None = None,
         conversations: Conversations | SqliteConversations | None = None,
-        cooldown: Cooldown | SqliteCooldown | None = None,
+        cooldown: Cooldown | None = None,
         slots: ModelSlots | None = None,
         feedback: FeedbackStore | None = None,
         in_flight: InFlight | None = None,

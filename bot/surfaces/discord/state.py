@@ -34,6 +34,7 @@ from typing import Any
 
 from bot.records import Turn
 from bot.settings import Settings
+from bot.surfaces.discord.limits import Cooldown
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +157,7 @@ class SqliteConversations:
         self.db.write(lambda conn: conn.execute("DELETE FROM turns WHERE conversation = ?", (key,)))
 
 
-class SqliteCooldown:
+class SqliteCooldown(Cooldown):
     """``Cooldown`` kept in SQLite, on the wall clock so it means the same after a restart.
 
     The running cooldowns (at most one window's worth) are loaded at start and kept in memory;
@@ -164,24 +165,14 @@ class SqliteCooldown:
     """
 
     def __init__(self, db: StateDB, seconds: float, clock: Callable[[], float] = time.time) -> None:
+        super().__init__(seconds, clock)
         self.db = db
-        self.seconds = seconds
-        self._clock = clock
         rows = db.read("SELECT user_id, last FROM cooldowns WHERE last >= ?", (clock() - seconds,))
-        self._last: dict[int, float] = {int(u): float(t) for u, t in rows}
-
-    def retry_after(self, user_id: int, seconds: float | None = None) -> float:
-        last = self._last.get(user_id)
-        if last is None:
-            return 0.0
-        window = self.seconds if seconds is None else seconds
-        return max(0.0, window - (self._clock() - last))
+        self._last = {int(u): float(t) for u, t in rows}
 
     def start(self, user_id: int) -> None:
-        now = self._clock()
-        self._last[user_id] = now
-        if len(self._last) > 10_000:
-            self._last = {u: t for u, t in self._last.items() if now - t < self.seconds}
+        super().start(user_id)
+        now = self._last[user_id]
         horizon = now - self.seconds
 
         def save(conn: sqlite3.Connection) -> None:
