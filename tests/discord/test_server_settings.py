@@ -71,6 +71,22 @@ async def test_server_cooldown_applies(
     assert msg is not None and msg.ephemeral and "asking quickly" in msg.content
 
 
+async def test_server_cooldown_holds_the_message_menu_too(
+    fake_discord: FakeDiscord, openai_server: FakeOpenAI, llm_bot: PanelistBot
+) -> None:
+    """ "Ask panelist about this" is another door to the same model: the server's 300 s
+    cooldown, started by an /ask, refuses it as it refuses a second /ask."""
+    openai_server.default = ANSWER
+    await admin(fake_discord, "cooldown", seconds=300)
+    first = await fake_discord.send_command("ask", {"question": QUESTION}, user="bob")
+    await first.wait_for_response()
+    said = await fake_discord.send_message(GENERAL_CHANNEL_ID, "alice", QUESTION)
+    again = await fake_discord.send_context_menu("Ask panelist about this", said, user="bob")
+    await again.wait_for_response()
+    msg = again.original_message()
+    assert msg is not None and msg.ephemeral and "asking quickly" in msg.content
+
+
 async def test_settings_survive_a_restart(
     fake_discord: FakeDiscord, seeded_data_dir: Path, tmp_path: Path
 ) -> None:

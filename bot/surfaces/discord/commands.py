@@ -51,15 +51,8 @@ class PanelCommands(commands.Cog, name="Panel"):
         ):
             await _private(interaction, [DMS_OFF])
             return
-        refused = self.answering.refusal(interaction.user.id, question, interaction.guild_id)
-        if refused:
-            await _private(interaction, [refused.line])
+        if not await _admit(self.answering, interaction, question):
             return
-        try:
-            await interaction.response.defer(thinking=True)
-        except discord.HTTPException:
-            self.answering.release(interaction.user.id)
-            raise
         q = Question(
             question.strip(),
             interaction.user.id,
@@ -196,6 +189,22 @@ async def _private(interaction: discord.Interaction, parts: Sequence[str]) -> No
         )
 
 
+async def _admit(answering: Answering, interaction: discord.Interaction, text: str) -> bool:
+    """Take the question (cooldown, the server's included, and the in-flight cap) and defer
+    within Discord's 3 s; a refusal is answered privately. Every door to the model goes through
+    here, so none of them skips a limit."""
+    refused = answering.refusal(interaction.user.id, text, interaction.guild_id)
+    if refused:
+        await _private(interaction, [refused.line])
+        return False
+    try:
+        await interaction.response.defer(thinking=True)
+    except discord.HTTPException:
+        answering.release(interaction.user.id)
+        raise
+    return True
+
+
 MENU_NAME = "Ask panelist about this"
 
 
@@ -212,15 +221,8 @@ def ask_about_menu(answering: Answering) -> app_commands.ContextMenu:
         if not text:
             await _private(interaction, ["That message has no text I can ask about."])
             return
-        refused = answering.refusal(interaction.user.id, text)
-        if refused:
-            await _private(interaction, [refused.line])
+        if not await _admit(answering, interaction, text):
             return
-        try:
-            await interaction.response.defer(thinking=True)
-        except discord.HTTPException:
-            answering.release(interaction.user.id)
-            raise
         q = Question(
             text, interaction.user.id, via="menu", echo=True, guild_id=interaction.guild_id
         )
