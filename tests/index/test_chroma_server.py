@@ -26,33 +26,45 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def chroma_server(tmp_path):
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def start_chroma(path: Path, port: int) -> subprocess.Popen:
+    """``chroma run`` on loopback, once its heartbeat answers; stopped again if it never does."""
     assert CHROMA.exists() or shutil.which("chroma"), "chromadb's `chroma` CLI is installed"
-    port = free_port()
     proc = subprocess.Popen(
-        [str(CHROMA), "run", "--path", str(tmp_path / "chroma-server"), "--host", "127.0.0.1",
-         "--port", str(port)],
+        [str(CHROMA), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    try:  # the server is stopped however the test ends, a start that timed out included
+    try:
         deadline = time.monotonic() + 60
         while True:
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).is_success:
-                    break
+                    return proc
             except httpx.HTTPError:
                 pass
             assert proc.poll() is None and time.monotonic() < deadline, "chroma run did not start"
             time.sleep(0.2)
+    except BaseException:
+        stop(proc)
+        raise
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    port = free_port()
+    proc = start_chroma(tmp_path / "chroma-server", port)
+    try:  # the server is stopped however the test ends
         yield port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 def test_ingest_and_search_through_a_chroma_server(tmp_path, chroma_server, openai_server):

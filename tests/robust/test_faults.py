@@ -26,7 +26,7 @@ from bot.index.store import Store
 from bot.retrieve.search import Retriever
 from tests.fakes.openai_server import FakeOpenAI
 from tests.index.helpers import fake_settings, process_env
-from tests.index.test_chroma_server import CHROMA, free_port
+from tests.index.test_chroma_server import free_port, start_chroma
 from tests.robust.helpers import ROOT, cli, cli_argv
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
@@ -240,15 +240,6 @@ def test_fifo_and_absurd_timestamps_through_the_cli(tmp_path, openai_server):
     store.close()
 
 
-def start_chroma(path: Path, port: int) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [str(CHROMA), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    _wait_for_chroma(port, proc)
-    return proc
-
-
 def test_chroma_server_killed_mid_ingest(tmp_path, openai_server):
     """The ingest fails with one line naming Chroma; once the server is back, every search
     answers as before and a rerun completes."""
@@ -297,17 +288,3 @@ def test_chroma_server_killed_mid_ingest(tmp_path, openai_server):
     finally:
         restarted.terminate()
         restarted.wait(10)
-
-
-def _wait_for_chroma(port: int, proc: subprocess.Popen) -> None:
-    import httpx
-
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).is_success:
-                return
-        except httpx.HTTPError:
-            pass
-        assert proc.poll() is None and time.monotonic() < deadline, "chroma did not restart"
-        time.sleep(0.2)
