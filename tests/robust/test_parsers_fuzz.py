@@ -5,7 +5,6 @@ is an exact slice of the file, and doubling the input at most ~doubles the work.
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from bot.ingest.parse import parse_transcript
 from bot.ingest.read import IngestError, read_transcript
 from bot.records import Segment
 from bot.tokens import encoding
+from tests.linearity import cpu_seconds
 
 FUZZ = settings(
     max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -162,15 +162,6 @@ def test_chunking_work_is_linear(make: Callable[[int], str], monkeypatch) -> Non
     assert large / small <= 2.5, (small, large)
 
 
-def _best_time(fn: Callable[[], object], runs: int = 3) -> float:
-    best = float("inf")
-    for _ in range(runs):
-        began = time.process_time()
-        fn()
-        best = min(best, time.process_time() - began)
-    return best
-
-
 def _vtt_one_cue(n: int) -> str:
     return "WEBVTT\n\n00:00:00.000 --> 00:00:05.000\n" + _unpunctuated(n) + "\n"
 
@@ -217,7 +208,7 @@ def test_parse_and_chunk_time_is_linear(make: Callable[[int], str]) -> None:
 
     small, large = make(150_000), make(300_000)
     run(small)()  # warm caches (tokenizer, regexes)
-    ratio = _best_time(run(large)) / max(_best_time(run(small)), 1e-3)
+    ratio = cpu_seconds(run(large), runs=3) / max(cpu_seconds(run(small), runs=3), 1e-3)
     assert ratio <= 2.5, ratio
 
 
