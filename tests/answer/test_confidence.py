@@ -218,6 +218,100 @@ def test_value_questions_are_recognised(question, kind):
     assert confidence.asks_for(question) is (patterns[kind] if kind else None)
 
 
+SCHEDULER = [
+    "Host: The Zephyr render scheduler is famous in the studio world.",
+    "Dana: A colleague of mine wrote the Zephyr render scheduler years ago, it still runs nightly.",
+]
+
+
+def test_question_for_a_name_is_not_grounded_when_the_quote_names_nobody(embed):
+    """'Who wrote X' against a passage saying "a colleague of mine wrote X": on the topic, every
+    word matched, and no name in it. (A near-miss kind the blind writers wrote many of.)"""
+    made = reply("who wrote the zephyr render scheduler?", [SCHEDULER], embed)
+    assert made.features.name_missing == 1.0
+    assert not made.confident, made.probability
+
+
+def test_question_for_a_name_answered_by_a_name(embed):
+    """The same question, where the passage names the author: the feature is off and the quote
+    that names her leads."""
+    named = ["Dana: Priya Natarajan wrote the Zephyr render scheduler years ago, it still runs."]
+    made = reply("who wrote the zephyr render scheduler?", [SCHEDULER, named], embed)
+    assert made.features.name_missing == 0.0
+    assert "Priya Natarajan" in made.citations[0].quote
+
+
+@pytest.mark.parametrize(
+    ("question", "asks_name"),
+    [
+        ("who wrote the gradient reversal paper", True),
+        ("and who founded it?", True),
+        ("whats nora's last name", True),
+        ("what's the name of the congresswoman who wanted them banned", True),
+        ("what is the paper called", True),
+        ("which company did he sell it to", True),
+        ("what did the guy who runs eleuther say about compute", False),
+        ("what does yann think about open source?", False),
+    ],
+)
+def test_name_questions_are_recognised(question, asks_name):
+    assert bool(confidence._NAME_Q.search(question)) is asks_name
+
+
+@pytest.mark.parametrize(
+    ("quote", "question", "names"),
+    [
+        ("A colleague of mine wrote it. It still runs.", "who wrote the scheduler", False),
+        ("So we teamed up with Adobe on that.", "who are they working with", True),
+        ("I think I'm the one who wrote it.", "who wrote it", False),
+        ("Stella wrote the paper.", "what did stella write", False),  # only a sentence start
+        ("The paper by Stella was great.", "who wrote what stella's paper cites", False),
+        ("The paper by Colin Raffel was great.", "who wrote the paper", True),
+    ],
+)
+def test_names_something_counts_only_new_names_inside_sentences(quote, question, names):
+    assert confidence.names_something(quote, question) is names
+
+
+def test_question_whose_asked_about_words_no_quote_has_is_marked(embed):
+    """'What programming languages does the Zephyr model support' against passages about the
+    Zephyr model's code, none naming a language: the asked-about words are missing."""
+    passages = [
+        [
+            "Dana: The Zephyr code model writes whole applications from a short description.",
+            "Dana: We trained the Zephyr code model on public repositories for three months.",
+        ]
+    ]
+    q = "what programming languages does the zephyr code model support"
+    made = reply(q, passages, embed)
+    assert made.features.focus_missing == 1.0
+    answered = [["Dana: The Zephyr code model supports Python, Rust and Go as languages."]]
+    assert reply(q, [*passages, *answered], embed).features.focus_missing == 0.0
+
+
+@pytest.mark.parametrize(
+    ("question", "focus"),
+    [
+        ("what programming languages does it support", {"program", "languag"}),
+        ("whats the carbon footprint of training it?", {"carbon", "footprint"}),
+        ("how many gpus does stability own", {"gpus"}),
+        ("and which license did they pick", {"licens"}),
+        ("what did andrew ng say about landing ai", set()),
+        ("why did they stop?", set()),
+    ],
+)
+def test_focus_terms_are_the_words_after_the_question_word(question, focus):
+    assert confidence.focus_terms(question) == focus
+
+
+@given(st.text(max_size=300), st.text(max_size=100))
+def test_name_check_reads_any_text(quote, question):
+    """Hostile or binary-looking text: a yes or no, never an error."""
+    assert confidence.names_something(quote, question) in (True, False)
+    assert confidence._NAME_Q.search(question) is None or question
+    assert isinstance(confidence.focus_terms(question + quote), set)
+
+
 @given(st.text(max_size=300))
 def test_asks_for_reads_any_text(text):
     """Any text, hostile or not: a pattern or None, never an error."""
@@ -233,7 +327,7 @@ def test_model_reads_a_missing_value_and_a_better_match_the_right_way():
     """Whatever a refit makes of the weights, a missing value or a quote by someone other than
     the person asked about must lower the confidence; a closer sentence and fuller coverage must
     raise it."""
-    base = confidence.Features(0.5, 0.6, 0.6, 0.0, 1.0, 0.0)
+    base = confidence.Features(0.5, 0.6, 0.6, 0.0, 1.0, 0.0, 0.0, 0.0)
     m = confidence.MODEL
     assert m.probability(base.__class__(**{**_d(base), "value_missing": 1.0})) < m.probability(base)
     assert m.probability(base.__class__(**{**_d(base), "lead_cosine": 0.8})) > m.probability(base)
@@ -241,6 +335,8 @@ def test_model_reads_a_missing_value_and_a_better_match_the_right_way():
         base
     )
     assert m.probability(base.__class__(**{**_d(base), "other_speaker": 1.0})) < m.probability(base)
+    assert m.probability(base.__class__(**{**_d(base), "name_missing": 1.0})) < m.probability(base)
+    assert m.probability(base.__class__(**{**_d(base), "focus_missing": 1.0})) < m.probability(base)
     assert len(m.weights) == len(confidence.FEATURES)
 
 
