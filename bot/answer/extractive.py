@@ -343,7 +343,9 @@ def select(
             lo = reply
         hi = _extend(cands, lo, taken) if extend else lo
         taken.update(range(i, hi + 1))
-        first, last = cands[lo], cands[hi]
+        # A question its own speaker answers next (Emad reading a community question aloud) is
+        # the start of the answer, not someone else's line: it stays in the quote.
+        first, last = cands[i if lo == i + 1 and _continues(cands, i) else lo], cands[hi]
         picked.append(Sentence(first.excerpt, first.start, last.end, float(score[i])))
         matched.append(float(cosines[i]))
         if len(picked) >= limit:
@@ -414,19 +416,24 @@ def _extend(cands: Sequence[Sentence], i: int, taken: set[int]) -> int:
     """Index of the last sentence of the passage starting at ``i`` (next sentence, same
     excerpt and speaker, not already used, total under PASSAGE_WORDS)."""
     j = i + 1
-    if j >= len(cands) or j in taken:
-        return i
-    a, b = cands[i], cands[j]
+    if j >= len(cands) or j in taken or _is_question(cands[j]):
+        return i  # the next question starts another exchange; it never continues an answer
+    return j if _continues(cands, i) else i
+
+
+def _continues(cands: Sequence[Sentence], i: int) -> bool:
+    """Whether sentence ``i + 1`` follows ``i`` in one quote: same passage and speaker, nothing
+    skipped between them, together under PASSAGE_WORDS."""
+    if i + 1 >= len(cands):
+        return False
+    a, b = cands[i], cands[i + 1]
     between = a.excerpt.chunk.text[a.end : b.start] if a.excerpt is b.excerpt else "x"
     if between.strip():
-        return i  # a line was skipped (too short to score: "Aarthi: “Your own Jarvis”")
-    if _is_question(b):
-        return i  # the next question starts another exchange; it never continues an answer
+        return False  # a line was skipped (too short to score: "Aarthi: “Your own Jarvis”")
     same = a.excerpt.n == b.excerpt.n and (
         a.excerpt.chunk.piece_at(a.start).speaker == b.excerpt.chunk.piece_at(b.start).speaker
     )
-    words = len(a.excerpt.chunk.text[a.start : b.end].split())
-    return j if same and words <= PASSAGE_WORDS else i
+    return same and len(a.excerpt.chunk.text[a.start : b.end].split()) <= PASSAGE_WORDS
 
 
 def display_quote(text: str) -> str:

@@ -63,3 +63,23 @@ def test_selection_prefers_the_sentence_closest_in_meaning(embed):  # noqa: F811
     ]
     sel = select("how did they make rendering faster?", ex, embed=embed)
     assert "in half" in sel.passages[0].text
+
+
+def test_a_question_the_speaker_asks_and_answers_is_quoted_with_the_answer(embed):  # noqa: F811
+    """A speaker reading a community question aloud and answering it (or asking themselves one):
+    the quote keeps the question as the start of the answer, since both are theirs; only a
+    question by someone else hands over to the reply."""
+    made = reply(
+        "will the zephyr farm get gpus next year?",
+        [
+            [
+                "Dana: Will the Zephyr farm get GPUs next year, asks someone in the chat?",
+                "Dana: Yes, we are adding four hundred of them to the farm in March.",
+            ]
+        ],
+        embed,
+    )
+    first = made.citations[0].quote
+    assert first.startswith("Will the Zephyr farm get GPUs next year"), first
+    assert "four hundred of them" in first
+    assert made.citations[0].speaker == "Dana"
