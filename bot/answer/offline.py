@@ -68,7 +68,13 @@ def assemble(
     ``insist``: people the question names outright, whose words lead when any are quoted."""
     asked = repaired or question
     picked = select(
-        asked, excerpts, limit=HEDGED_QUOTES, prefer_speakers=named, embed=embed, idf=idf
+        asked,
+        excerpts,
+        limit=HEDGED_QUOTES,
+        prefer_speakers=named,
+        embed=embed,
+        idf=idf,
+        value=confidence.asks_for(asked),
     )
     if not picked.passages:
         return None

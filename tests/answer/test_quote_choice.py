@@ -83,3 +83,34 @@ def test_a_question_the_speaker_asks_and_answers_is_quoted_with_the_answer(embed
     assert first.startswith("Will the Zephyr farm get GPUs next year"), first
     assert "four hundred of them" in first
     assert made.citations[0].speaker == "Dana"
+
+
+def test_a_question_for_a_number_brings_the_sentence_holding_one_into_the_quotes(embed):  # noqa: F811
+    """'How many people are in the Zephyr community' is answered by "about two and a half
+    thousand members", which shares no word with it; the sentences that do share the words hold
+    no number. Told the question asks for a count, the selection quotes the number; otherwise it
+    scores too far under the best sentence to be shown at all."""
+    from bot.answer import confidence
+
+    ex = [
+        Excerpt(
+            1,
+            chunk(
+                [
+                    "Dana: The Zephyr community started as a chat room for people who render.",
+                    "Dana: Honestly it's about two and a half thousand of them now.",
+                    "Dana: We also send a newsletter to the community on Fridays.",
+                ],
+                1,
+            ),
+        )
+    ]
+    q = "how many people are in the zephyr community"
+    value = confidence.asks_for(q)
+    assert value is not None
+
+    def quotes(**kw: object) -> list[str]:
+        return [s.text for s in select(q, ex, limit=2, embed=embed, extend=False, **kw).passages]
+
+    assert not any("two and a half thousand" in t for t in quotes())
+    assert any("two and a half thousand" in t for t in quotes(value=value))
