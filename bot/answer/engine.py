@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
-from bot.answer import extractive, offline
+from bot.answer import extractive, offline, relevance
 from bot.answer.citations import Sources, number_citations
 from bot.answer.generate import OnText, stream_reply
 from bot.answer.guards import REFUSAL, injection_score, request_guard, sanitize_question
@@ -44,9 +44,6 @@ EXTRACTIVE_NOTICE = (
     "endpoint (set OPENAI_BASE_URL or OPENAI_API_KEY)."
 )
 PERSONA_NOTICE = "Simulated voice built only from {name}'s recorded words, not the real person."
-# Below MIN_SIMILARITY (cosine of the best passage, docs/answers.md) nothing retrieved is about the
-# question: a plain "not covered". The extractive confidence bars are in extractive.py.
-MIN_SIMILARITY = 0.25
 _FOLLOW_UP = re.compile(
     r"^(and|but|so|what about|how about|also|why)\b|\b(he|she|they|him|her|them|his|hers|their|"
     r"it|that|this|those|these)\b",
@@ -84,11 +81,12 @@ class Retrieval:
     hits: list[Hit]
     excerpts: list[Excerpt]  # the hits numbered for the prompt (persona: only their pieces)
     strict: bool  # the question looks like an injection attempt: stricter prompt template
+    anchored: bool = False  # a passage says one of the question's rare words (relevance.py)
 
     @property
     def relevant(self) -> bool:
-        sims = [h.similarity for h in self.hits if h.similarity is not None]
-        return bool(self.excerpts) and bool(sims) and max(sims) >= MIN_SIMILARITY
+        """Anything to show at all (bot/answer/relevance.py); not whether it answers."""
+        return relevance.relevant(self.hits, self.excerpts, self.anchored)
 
 
 T = TypeVar("T")
@@ -289,7 +287,13 @@ class Engine:
             self.retriever.search, query, k, source=source_name, speaker=speaker, allowed=allowed
         )
         excerpts = _excerpts(hits, speaker)
-        return Retrieval(q, query, speaker, source_name, hits, excerpts, risk.strict)
+        anchor = relevance.anchored(
+            self.retriever.expand(query).dense,
+            excerpts,
+            self._idf(),
+            len(self.retriever.state().chunks),
+        )
+        return Retrieval(q, query, speaker, source_name, hits, excerpts, risk.strict, anchor)
 
     def finish(self, raw: str, prompt: BuiltPrompt, *, persona: str | None = None) -> Answer:
         """The answer from a model's whole reply: guard first, verify second, then footnotes.

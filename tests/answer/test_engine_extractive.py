@@ -132,6 +132,33 @@ async def test_unanswerable_question_is_not_grounded(engine: Engine) -> None:
     assert answer.text.startswith("The discussions don't cover that")
 
 
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("what's the pile?", "called the pile"),
+        ("robin williams in a box?", "Robin Williams"),
+    ],
+)
+async def test_a_short_question_naming_a_rare_thing_the_discussions_say_finds_it(
+    engine: Engine, question: str, said: str
+) -> None:
+    """ "What's the pile?" is one rare word and nothing for a sentence vector to go on: the best
+    passage's cosine is under the relevance bar. The word is in a passage, though, so the reply
+    quotes it instead of saying the discussions don't cover it."""
+    answer = await engine.answer(question)
+    assert any(said.lower() in c.quote.lower() for c in answer.citations), answer.text
+
+
+@pytest.mark.parametrize("question", ["who won the world cup?", "what's the weather in london?"])
+async def test_an_off_topic_question_with_a_rare_word_is_still_not_covered(
+    engine: Engine, question: str
+) -> None:
+    """ "won" and "london" are rare words the discussions say, in passages about something else:
+    the plain "not covered", not four unrelated passages."""
+    answer = await engine.answer(question)
+    assert answer.citations == [] and answer.text.startswith("The discussions don't cover that")
+
+
 async def test_notice_says_answers_are_offline(engine: Engine) -> None:
     """Grounded and refused answers alike carry the offline notice."""
     for question in (YANN_Q, "what is the capital of peru?"):
