@@ -170,6 +170,14 @@ class Vocabulary:
     def __contains__(self, word: str) -> bool:
         return word in self.counts
 
+    def joined(self, first: str, second: str) -> str | None:
+        """The corpus's one-word name for two typed words ("novel ai" → "novelai" where the
+        transcript says "NovelAI"), unless the two make an English word ("any one")."""
+        word = (first + second).casefold()
+        if word in self.counts and word not in english_words() and word.isalpha():
+            return word
+        return None
+
     def fix(self, word: str) -> str | None:
         """The most frequent corpus word within edit distance 1 (2 for 10+ letters) that starts
         with the same letter, for a word that is neither in the corpus (in any inflection) nor an
@@ -222,6 +230,7 @@ def expand(
             if fixed:
                 fixes.append((word, fixed))
                 dense = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", fixed, dense)
+        dense = _join_split_names(dense, vocabulary, fixes)
     extra: list[str] = []
     if glossary:
         extra.extend(heard_forms_for(dense, glossary))
@@ -233,3 +242,25 @@ def expand(
     if len(described) == 1:
         dense = f"{dense} ({described[0]})"
     return Expanded(dense, lexical, tuple(named or described), tuple(fixes), repaired)
+
+
+_PAIR = re.compile(r"(?<![\w'’-])([A-Za-z]{2,})[ -]([A-Za-z]{2,})(?![\w'’-])")
+
+
+def _join_split_names(text: str, vocabulary: Vocabulary, fixes: list[tuple[str, str]]) -> str:
+    """Each pair of adjacent words the corpus writes as one name, joined (left to right, a word
+    joins at most once); the joins are added to ``fixes``."""
+    out: list[str] = []
+    at = 0
+    pos = 0
+    while (m := _PAIR.search(text, pos)) is not None:
+        word = vocabulary.joined(m.group(1), m.group(2))
+        if word is None:
+            pos = m.start(2)  # the second word may pair with the one after it
+            continue
+        out.append(text[at : m.start()])
+        out.append(word)
+        fixes.append((m.group(0), word))
+        at = pos = m.end()
+    out.append(text[at:])
+    return "".join(out)
