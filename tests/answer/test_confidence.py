@@ -211,6 +211,9 @@ def test_hedged_reply_without_a_value_question_says_not_directly(embed):
         ("what year did noam leave google", "time"),
         ("what does yann think about open source?", None),
         ("why did they stop training?", None),
+        ("what did emad invest in back when he ran a hedge fund", None),
+        ("and when is the release?", "time"),
+        ("whats the release date for the chinese model", "time"),
     ],
 )
 def test_value_questions_are_recognised(question, kind):
@@ -310,6 +313,22 @@ def test_name_check_reads_any_text(quote, question):
     assert confidence.names_something(quote, question) in (True, False)
     assert confidence._NAME_Q.search(question) is None or question
     assert isinstance(confidence.focus_terms(question + quote), set)
+
+
+@pytest.mark.parametrize(
+    ("question", "quote", "holds"),
+    [
+        ("when did eleuther start", "I run Eleuther AI, a soon-to-be non-profit.", False),
+        ("when did eleuther start", "It started in July of 2020.", True),
+        ("how much does each tablet cost", "We're deploying four million tablets.", False),
+        ("how much does each tablet cost", "Each tablet costs about $50.", True),
+    ],
+)
+def test_a_value_is_a_real_date_or_a_priced_amount(question, quote, holds):
+    """"Soon" is no date and "four million tablets" no price: both once made a near-miss look
+    answered."""
+    value = confidence.asks_for(question)
+    assert value is not None and bool(value.search(quote)) is holds
 
 
 @given(st.text(max_size=300))
