@@ -22,6 +22,14 @@ from bot.settings import IndexSettings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# Chroma's HNSW index is approximate, and for a query far from every passage (a short question
+# is) its default search list (ef 100) misses some of the nearest ones, differently in each
+# process that rebuilds the graph: 20 of 275 tuning questions had a wrong dense top 30, so a
+# question could rank differently on two runs. HNSW searches at least as wide as the number of
+# results asked for, so every query asks for this many and keeps the first n: exact up to that
+# many passages (the seeds have 421; 200 still missed some), closer at any size, for about a
+# millisecond at most (docs/retrieval.md).
+CANDIDATES = 500
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
@@ -212,14 +220,14 @@ class VectorStore:
         res = self._call(
             self._col.query,
             query_embeddings=[vector],
-            n_results=min(n, total),
+            n_results=min(max(n, CANDIDATES), total),
             where=where_clause(source, speaker, allowed),
             include=["distances"],
         )
         return [
             DenseMatch(id=i, similarity=1.0 - float(d))
             for i, d in zip(res["ids"][0], res["distances"][0], strict=True)
-        ]
+        ][:n]
 
 
 def _short(exc: BaseException) -> str:
