@@ -154,6 +154,8 @@ def fingerprint(
     h = hashlib.sha256()
     h.update(raw_text.encode("utf-8"))
     h.update(repr((PIPELINE_VERSION, chunk_tokens, overlap, meta, meta.roles)).encode())
+    if meta.known_as:  # only when given, so that files without names keep their fingerprint
+        h.update(repr(meta.known_as).encode())
     h.update(repr(sorted((glossary or {}).items())).encode())
     return h.hexdigest()
 
@@ -543,7 +545,8 @@ def _warm_sentences(store: Store, chunks: Sequence[Chunk]) -> None:
 def save_people_and_glossary(
     store: Store, metas: Sequence[SourceMeta], glossaries: Iterable[Glossary]
 ) -> None:
-    """Roles, aliases and the glossary, for the query side (bot/retrieve/people.py, expand.py).
+    """Roles, aliases, the discussions' other names and the glossary, for the query side
+    (bot/retrieve/people.py, discussions.py, expand.py).
 
     Kept in the catalog's meta table, per source for people, so searching never reads the seeds
     folder and a source ingested from another folder keeps its own manifest's facts."""
@@ -557,6 +560,10 @@ def save_people_and_glossary(
             for name in meta.participants
         }
     store.catalog.set_meta("people", json.dumps(people, sort_keys=True))
+    names = json.loads(store.catalog.get_meta("discussions") or "{}")
+    for meta in metas:
+        names[meta.file] = list(meta.known_as)
+    store.catalog.set_meta("discussions", json.dumps(names, sort_keys=True))
     merged: dict[str, list[str]] = json.loads(store.catalog.get_meta("glossary") or "{}")
     for glossary in glossaries:
         merged.update({right: list(heard) for right, heard in glossary.items()})

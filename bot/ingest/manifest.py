@@ -31,6 +31,7 @@ _KEYS = {
     *("title", "label", "show", "date", "participants", "default_speaker", "url", "aliases"),
     "speakers",
     "roles",
+    "known_as",
 }
 _PARTIAL_DATE = re.compile(r"\d{4}(?:-\d{2})?")
 
@@ -57,6 +58,10 @@ class SourceMeta:
     # full name → who they are here ("host", "CEO of Cohere"), so a question that describes a
     # person ("the Cohere guy", "the host") reaches them; only facts the transcript itself gives
     roles: dict[str, str] = field(default_factory=dict, hash=False)
+    # What listeners call the discussion besides its label and show ("the notes", "the Discord
+    # Q&A"), so that a question naming it is answered from it (bot/retrieve/discussions.py).
+    # Left out of repr, which the ingest fingerprint reads: a file without names keeps its hash.
+    known_as: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def cite_as(self) -> str:
@@ -150,6 +155,7 @@ def _entry(path: Path, name: str, entry: Any) -> SourceMeta:
         label=_str(where, entry, "label"),
         speakers=speakers,
         roles={k: " ".join(v.split()) for k, v in roles.items()},
+        known_as=_names(where, entry.get("known_as", [])),
     )
 
 
@@ -168,6 +174,13 @@ def _name_table(
                 f"{where}: {one} {label!r} points to {full!r}, who is not in participants"
             )
     return dict(table)
+
+
+def _names(where: str, value: Any) -> tuple[str, ...]:
+    """``known_as``: a list of non-empty strings, spaces squeezed."""
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise IngestError(f"{where}: 'known_as' must be a list of names for the discussion")
+    return tuple(" ".join(v.split()) for v in value)
 
 
 def _str(where: str, entry: dict[str, Any], key: str) -> str | None:

@@ -4,7 +4,8 @@ rank fusion, with filters.
 RRF needs no score calibration between the rankers, which matters because cosine similarities
 and BM25 scores live on unrelated scales. The third ranking (bot/retrieve/sentences.py) rescores
 the two rankers' best candidates by their closest sentence, for answers that are one sentence in
-a long passage.
+a long passage. A question that names a discussion ("in the notes") or a person is answered
+from it first (bot/retrieve/discussions.py, people.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import logging
 import re
 import threading
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -25,6 +26,7 @@ from bot.index.lexical import LexicalIndex
 from bot.index.store import Store
 from bot.ingest.sentences import widen
 from bot.records import Chunk, Hit, speaker_key
+from bot.retrieve.discussions import Discussions
 from bot.retrieve.expand import Expanded, Vocabulary, expand
 from bot.retrieve.people import People
 from bot.retrieve.sentences import POOL, SentenceRanker
@@ -37,6 +39,9 @@ Mode = Literal["hybrid", "dense", "lexical"]
 
 FIRST_STAGE = 30  # passages each ranker returns; chosen on the tuning sets (docs/retrieval.md)
 PER_PERSON = 2  # passages kept near the top for each person a question names, when it names several
+# passages of a discussion the question names, fused with the whole corpus's ranking; fixed, so
+# that asking for more passages does not reorder the first ones
+FROM_NAMED = 5
 MAX_SHARED = 0.5  # share of a passage's span another, better-ranked passage may already cover
 _QUOTED = re.compile(r"[\"“”]([^\"“”]{8,})[\"“”]")
 
@@ -68,6 +73,7 @@ class Loaded:
     sources: dict[str, str]  # file name → title
     participants: dict[str, frozenset[str]]  # file name → who takes part
     people: People
+    discussions: Discussions
     glossary: dict[str, list[str]]
     vocabulary: Vocabulary
 
@@ -100,6 +106,7 @@ class Retriever:
                         speakers.setdefault(speaker_key(s), s)
                 catalog = self.store.catalog
                 records = catalog.sources()
+                known_as = _json(catalog.get_meta("discussions"))
                 self._loaded = Loaded(
                     generation=gen,
                     chunks=chunks,
@@ -112,6 +119,12 @@ class Retriever:
                         _json(catalog.get_meta("people")),
                         speakers.values(),
                         {r.source: f"{r.show or ''} {r.label}" for r in records},
+                    ),
+                    discussions=Discussions(
+                        {
+                            r.source: [r.label, r.show, *_names(known_as.get(r.source))]
+                            for r in records
+                        }
                     ),
                     glossary=_json(catalog.get_meta("glossary")),
                     vocabulary=Vocabulary({c.index_text for c in chunks}),
@@ -202,13 +215,55 @@ class Retriever:
         allowed: Collection[str] | None = None,
     ) -> list[Hit]:
         """``allowed``: only these sources (file names), e.g. what one Discord server may see;
-        None: every source."""
+        None: every source.
+
+        A question that names one discussion ("in the notes") gets that discussion's best
+        passages fused with the whole corpus's ranking; one that names several gets each one's
+        best passages near the top (``each_person_heard``). A source filter overrides both."""
         query = self.check_query(query)
         state = self.state()
         source = self.resolve_source(source)
         speaker = self.resolve_speaker(speaker)
         if not state.chunks or (allowed is not None and not allowed):
             return []
+        named = [] if source or mode != "hybrid" else state.discussions.named(query)
+        named = [s for s in named if allowed is None or s in allowed]
+        if not named:
+            return self._search(state, query, k, source, speaker, mode, depth, allowed)
+        hits = self._search(state, query, max(k, FIRST_STAGE), None, speaker, mode, depth, allowed)
+        if len(named) == 1:
+            theirs = self._search(state, query, FROM_NAMED, named[0], speaker, mode, depth, allowed)
+            return self._fuse_hits(state, [hits, theirs], k)
+        picks = [
+            self._search(state, query, PER_PERSON, s, speaker, mode, depth, allowed) for s in named
+        ]
+        return each_person_heard(state, hits, picks, k)
+
+    def _fuse_hits(self, state: Loaded, rankings: Sequence[Sequence[Hit]], k: int) -> list[Hit]:
+        """Rankings of hits fused by reciprocal rank (the same k as the rankers' fusion)."""
+        rrf_k = self.settings.rrf_k
+        scores: dict[str, float] = {}
+        first: dict[str, Hit] = {}
+        for ranking in rankings:
+            for rank, h in enumerate(ranking, 1):
+                scores[h.chunk.id] = scores.get(h.chunk.id, 0.0) + 1.0 / (rrf_k + rank)
+                first.setdefault(h.chunk.id, h)
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [replace(first[cid], score=score) for cid, score in distinct(state, ranked, k)]
+
+    def _search(
+        self,
+        state: Loaded,
+        query: str,
+        k: int,
+        source: str | None,
+        speaker: str | None,
+        mode: Mode,
+        depth: int | None,
+        allowed: Collection[str] | None,
+    ) -> list[Hit]:
+        """One search over the whole corpus or one source: the three rankings fused, then, for
+        a question about several people, each one's best passages brought up."""
         # a fixed first-stage depth: asking for more passages must not reorder the first ones
         depth = depth or max(k, FIRST_STAGE)
         dense: list[tuple[str, float]] = []
@@ -403,6 +458,10 @@ def distinct(state: Loaded, ranked: Sequence[tuple[str, float]], k: int) -> list
         if len(out) >= k:
             break
     return out
+
+
+def _names(value: object) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
 def _json(raw: str | None) -> dict:

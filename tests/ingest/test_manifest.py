@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -201,3 +202,18 @@ def test_roles_are_read_and_checked(tmp_path: Path) -> None:
     assert "not in participants" in _error(tmp_path)
     _write(tmp_path, '[sources."a.txt"]\nparticipants = ["Ann Lee"]\nroles = { "Ann Lee" = 3 }\n')
     assert "roles" in _error(tmp_path)
+
+
+def test_known_as_is_read_and_checked(tmp_path: Path) -> None:
+    """known_as lists other names of the discussion; anything but a list of names is an error,
+    and a change to it changes the file's fingerprint, so the next ingest saves the new names."""
+    from bot.index.ingest import fingerprint
+
+    good = _write(tmp_path, '[sources."a.txt"]\nknown_as = ["the  notes", "AMA"]\n')
+    meta = load_manifest(good)["a.txt"]
+    assert meta.known_as == ("the notes", "AMA")
+    unnamed = replace(meta, known_as=())
+    assert fingerprint("text", meta, 192, 1) != fingerprint("text", unnamed, 192, 1)
+    for bad in ('"notes"', '["notes", 3]', '[" "]'):
+        _write(tmp_path, f'[sources."a.txt"]\nknown_as = {bad}\n')
+        assert "known_as" in _error(tmp_path)
