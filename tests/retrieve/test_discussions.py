@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from bot.index.store import Store
 from bot.retrieve.discussions import MAX_NAMED, Discussions
 from bot.retrieve.search import Retriever
+from tests.linearity import cpu_seconds
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -103,3 +104,18 @@ def test_a_source_filter_or_the_allowed_sources_overrule_the_name(retriever):
     allowed = {s for s in retriever.state().sources if not s.startswith("001")}
     hits = retriever.search(question, 5, allowed=allowed)
     assert hits and all(h.chunk.source in allowed for h in hits)
+
+
+def test_the_cost_of_a_question_does_not_grow_with_the_number_of_sources():
+    """Every search asks which discussions the question names; with thousands of sources that
+    must stay a lookup per word, not a scan of every name."""
+
+    def names(n: int) -> dict[str, list[str]]:
+        return {f"ep{i}.txt": [f"episode {i} of show{i}", f"guest{i} special"] for i in range(n)}
+
+    question = " ".join(f"what did guest{i} say on the show about episode {i}" for i in range(60))
+    small, big = Discussions(names(200)), Discussions(names(3200))
+    cpu_small = cpu_seconds(lambda: [small.named(question) for _ in range(10)])
+    cpu_big = cpu_seconds(lambda: [big.named(question) for _ in range(10)])
+    # 16 times the sources: at most 4 times the CPU, or too quick to time (tests/linearity.py)
+    assert cpu_big < 4 * cpu_small or cpu_big < 0.25
