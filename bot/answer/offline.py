@@ -29,9 +29,9 @@ from bot.records import Citation, Excerpt, Hit
 QUOTES = 3
 HEDGED_QUOTES = 4
 NOT_DIRECTLY = "The discussions don't seem to cover that directly. The closest passages I found:"
-# Unsure but not far off: of the tuning questions scored from 0.5 up to the operating point, 68
-# of 115 had the evidence among the quotes shown (22 were unanswerable), so "don't seem to cover
-# that" would mislead; the reply says it may not answer instead.
+# Unsure but not far off: of the tuning questions scored from 0.5 up to the operating point, 123
+# of 206 had the evidence among the quotes shown (44 were unanswerable; below 0.5, 76 of 250 and
+# 115), so "don't seem to cover that" would mislead; the reply says it may not answer instead.
 MAYBE_FROM = 0.5
 MAYBE = "These passages may answer it, but I'm not sure they do:"
 # A question for a value whose quotes hold none: say which part is missing, so the reader knows
