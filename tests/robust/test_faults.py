@@ -74,13 +74,14 @@ def check_store(data: Path, server: FakeOpenAI) -> Store:
 
 
 def spawn(data: Path, server: FakeOpenAI, *args: str) -> subprocess.Popen:
+    """An ingest in the background. Its output goes nowhere: a pipe nobody reads would stall a
+    chatty ingest once full, and leaks a file per kill."""
     return subprocess.Popen(
         cli_argv(data, "ingest", *args),
         cwd=ROOT,
         env=process_env(server, PANELIST_LLM_TIMEOUT_S="60"),
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        stderr=subprocess.DEVNULL,
     )
 
 
