@@ -306,8 +306,8 @@ def select(
     words (``idf``) in the sentence and the one before it, and the passage's retrieval rank;
     sentences by a speaker the question names ("what does Yann think…") are favoured, and so are
     those matching ``value``, the kind of value the question asks for (bot/answer/confidence.py
-    ``asks_for``). Weights
-    chosen on eval/dev_tune.jsonl and eval/tune_blind.jsonl (docs/answers.md).
+    ``asks_for``). Weights chosen on eval/dev_tune.jsonl and eval/tune_blind.jsonl, the value's
+    with eval/tune_blind2.jsonl too (docs/answers.md).
     """
     q = set(terms(question)) - name_terms(prefer_speakers)
     cands = candidates(excerpts)
@@ -352,10 +352,15 @@ def select(
                 continue
             lo = reply
         hi = _extend(cands, lo, taken) if extend else lo
-        taken.update(range(i, hi + 1))
         # A question its own speaker answers next (Emad reading a community question aloud) is
-        # the start of the answer, not someone else's line: it stays in the quote.
-        first, last = cands[i if lo == i + 1 and _continues(cands, i) else lo], cands[hi]
+        # the start of the answer, not someone else's line: it stays in the quote, which then
+        # ends with the reply unless the whole still fits PASSAGE_WORDS.
+        if lo == i + 1 and _continues(cands, i):
+            lo = i
+            if hi > i + 1 and _words(cands, i, hi) > PASSAGE_WORDS:
+                hi = i + 1
+        taken.update(range(i, hi + 1))
+        first, last = cands[lo], cands[hi]
         picked.append(Sentence(first.excerpt, first.start, last.end, float(score[i])))
         matched.append(float(cosines[i]))
         if len(picked) >= limit:
@@ -443,7 +448,13 @@ def _continues(cands: Sequence[Sentence], i: int) -> bool:
     same = a.excerpt.n == b.excerpt.n and (
         a.excerpt.chunk.piece_at(a.start).speaker == b.excerpt.chunk.piece_at(b.start).speaker
     )
-    return same and len(a.excerpt.chunk.text[a.start : b.end].split()) <= PASSAGE_WORDS
+    return same and _words(cands, i, i + 1) <= PASSAGE_WORDS
+
+
+def _words(cands: Sequence[Sentence], i: int, j: int) -> int:
+    """Words from the start of sentence ``i`` to the end of ``j`` (same passage)."""
+    a, b = cands[i], cands[j]
+    return len(a.excerpt.chunk.text[a.start : b.end].split())
 
 
 def display_quote(text: str) -> str:

@@ -325,7 +325,7 @@ def test_name_check_reads_any_text(quote, question):
     ],
 )
 def test_a_value_is_a_real_date_or_a_priced_amount(question, quote, holds):
-    """"Soon" is no date and "four million tablets" no price: both once made a near-miss look
+    """ "Soon" is no date and "four million tablets" no price: both once made a near-miss look
     answered."""
     value = confidence.asks_for(question)
     assert value is not None and bool(value.search(quote)) is holds

@@ -114,3 +114,24 @@ def test_a_question_for_a_number_brings_the_sentence_holding_one_into_the_quotes
 
     assert not any("two and a half thousand" in t for t in quotes())
     assert any("two and a half thousand" in t for t in quotes(value=value))
+
+
+def test_a_quote_that_keeps_its_speakers_question_stays_within_the_word_cap(embed):  # noqa: F811
+    """Question, reply and one more sentence of the same speaker would run past the passage
+    cap: the quote keeps the question and the reply, and stops there."""
+    filler = "and honestly that part of the render farm story matters to all of us here"
+    made = reply(
+        "will the zephyr farm get gpus next year?",
+        [
+            [
+                f"Dana: Will the Zephyr farm get GPUs next year, {filler}, {filler}?",
+                f"Dana: Yes, we are adding four hundred of them in March, {filler}, {filler}.",
+                f"Dana: After that we will look at storage again, {filler}, {filler}.",
+            ]
+        ],
+        embed,
+    )
+    first = made.citations[0].quote
+    assert first.startswith("Will the Zephyr farm get GPUs") and "four hundred" in first
+    assert "storage again" not in first
+    assert len(first.split()) <= 90
