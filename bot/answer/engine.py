@@ -40,7 +40,7 @@ __all__ = ["EXTRACTIVE_NOTICE", "PERSONA_NOTICE", "REFUSAL", "Defences", "Engine
 log = logging.getLogger(__name__)
 
 EXTRACTIVE_NOTICE = (
-    "Offline mode: these are the closest verbatim passages. Generated answers need an LLM "
+    "Offline mode: replies quote the recordings verbatim. Generated answers need an LLM "
     "endpoint (set OPENAI_BASE_URL or OPENAI_API_KEY)."
 )
 PERSONA_NOTICE = "Simulated voice built only from {name}'s recorded words, not the real person."

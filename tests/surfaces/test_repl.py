@@ -179,7 +179,7 @@ def test_question_gets_answer_with_footnote(repl: Terminal) -> None:
     repl.ask(YANN_Q)
     body = repl.expect("[1] WEF Davos panel — Yann LeCun")
     assert "Yann LeCun said: “So if you legislate open source out of existence" in body
-    repl.expect("Offline mode: these are the closest verbatim passages.")
+    repl.expect("Offline mode: replies quote the recordings verbatim.")
 
 
 # --- commands ------------------------------------------------------------------------------

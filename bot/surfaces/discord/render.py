@@ -22,7 +22,7 @@ from bot.records import Answer, Citation
 from bot.surfaces.discord.split import LIMIT, balance, pack_lines, split_message
 
 # Discord readers cannot set environment variables; the engine's notice names them.
-OFFLINE_NOTICE = "Offline mode: these are the closest verbatim passages; generated answers are off."
+OFFLINE_NOTICE = "Offline mode: replies quote the recordings verbatim; generated answers are off."
 STREAMING_MARK = " …"
 ECHO_CHARS = 300
 
