@@ -81,7 +81,8 @@ class Retrieval:
     hits: list[Hit]
     excerpts: list[Excerpt]  # the hits numbered for the prompt (persona: only their pieces)
     strict: bool  # the question looks like an injection attempt: stricter prompt template
-    anchored: bool = False  # a passage says one of the question's rare words (relevance.py)
+    anchored: bool  # a passage says one of the question's rare words (relevance.py)
+    repaired: str  # the query with misspellings fixed, as the relevance bar and quotes read it
 
     @property
     def relevant(self) -> bool:
@@ -286,14 +287,25 @@ class Engine:
         hits = await self._offload(
             self.retriever.search, query, k, source=source_name, speaker=speaker, allowed=allowed
         )
+        return self._found(q, query, speaker, source_name, hits, risk.strict)
+
+    def _found(
+        self,
+        question: str,
+        query: str,
+        speaker: str | None,
+        source: str | None,
+        hits: list[Hit],
+        strict: bool,
+    ) -> Retrieval:
+        """A search's hits as a Retrieval; the repaired query is worked out once, here, for the
+        relevance bar and the quotes both."""
         excerpts = _excerpts(hits, speaker)
+        repaired = self.retriever.expand(query).dense
         anchor = relevance.anchored(
-            self.retriever.expand(query).dense,
-            excerpts,
-            self._idf(),
-            len(self.retriever.state().chunks),
+            repaired, excerpts, self._idf(), len(self.retriever.state().chunks)
         )
-        return Retrieval(q, query, speaker, source_name, hits, excerpts, risk.strict, anchor)
+        return Retrieval(question, query, speaker, source, hits, excerpts, strict, anchor, repaired)
 
     def finish(self, raw: str, prompt: BuiltPrompt, *, persona: str | None = None) -> Answer:
         """The answer from a model's whole reply: guard first, verify second, then footnotes.
@@ -342,7 +354,8 @@ class Engine:
             speaker=speaker,
             allowed=allowed,
         )
-        found = Retrieval(topic, topic, speaker, None, hits, _excerpts(hits, speaker), False)
+        excerpts = _excerpts(hits, speaker)
+        found = Retrieval(topic, topic, speaker, None, hits, excerpts, False, False, topic)
         if not found.relevant:
             return None
         best = extractive.select(
@@ -401,7 +414,7 @@ class Engine:
             idf=self._idf(),
             embed=self.store.sentences.question_first,
             sources=self.labels_and_urls(),
-            repaired=self.retriever.expand(found.query).dense,
+            repaired=found.repaired,
             glossary=self.retriever.state().glossary,
             insist=self.retriever.state().people.named(found.query),
         )
