@@ -354,8 +354,7 @@ class Engine:
             speaker=speaker,
             allowed=allowed,
         )
-        excerpts = _excerpts(hits, speaker)
-        found = Retrieval(topic, topic, speaker, None, hits, excerpts, False, False, topic)
+        found = self._found(topic, topic, speaker, None, hits, False)
         if not found.relevant:
             return None
         best = extractive.select(

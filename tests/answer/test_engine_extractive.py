@@ -193,6 +193,14 @@ async def test_best_quote_is_one_cited_sentence(engine: Engine) -> None:
     assert norm(quoted_words(cite)) == norm(cite.quote)
 
 
+async def test_best_quote_clears_the_same_relevance_bar_as_answers(engine: Engine) -> None:
+    """/quote on "the pile" finds the sentence an answer to "what's the pile?" quotes (a rare
+    word a passage says), and an off-topic topic with a rare word still finds nothing."""
+    cite = await engine.best_quote("the pile")
+    assert cite is not None and "called the pile" in cite.quote
+    assert await engine.best_quote("who won the world cup") is None
+
+
 async def test_personas_list_labelled_speakers(engine: Engine) -> None:
     """Personas are the labelled speakers, each with the discussions they speak in."""
     found = {p.name: p for p in engine.personas()}
