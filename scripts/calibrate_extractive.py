@@ -72,6 +72,15 @@ async def collect(paths: list[Path]) -> list[dict]:
     return rows
 
 
+def tally(rows: list[dict], probs: np.ndarray, threshold: float) -> tuple[int, int]:
+    """(grounded and right, unanswerable answered) when replies at ``threshold`` or above are
+    grounded."""
+    on = probs >= threshold
+    right = sum(1 for r, g in zip(rows, on, strict=True) if g and r["cites"])
+    wrong = sum(1 for r, g in zip(rows, on, strict=True) if g and not r["answerable"])
+    return right, wrong
+
+
 def curve(rows: list[dict], probs: np.ndarray, title: str) -> None:
     n_ans = sum(r["answerable"] for r in rows)
     n_un = len(rows) - n_ans
@@ -79,11 +88,9 @@ def curve(rows: list[dict], probs: np.ndarray, title: str) -> None:
     print("| threshold | answered (all) | grounded and right | unanswerable answered |")
     print("|---|---|---|---|")
     for t in THRESHOLDS:
-        on = probs >= t
-        right = sum(1 for r, g in zip(rows, on, strict=True) if g and r["cites"])
-        wrong = sum(1 for r, g in zip(rows, on, strict=True) if g and not r["answerable"])
+        right, wrong = tally(rows, probs, t)
         print(
-            f"| {t:.2f} | {on.mean():.2f} | {right / max(n_ans, 1):.2f} ({right}/{n_ans})"
+            f"| {t:.2f} | {(probs >= t).mean():.2f} | {right / max(n_ans, 1):.2f} ({right}/{n_ans})"
             f" | {wrong / max(n_un, 1):.2f} ({wrong}/{n_un}) |"
         )
 
@@ -113,8 +120,7 @@ def operating_point(rows: list[dict], probs: np.ndarray, max_wrong: float) -> fl
     answered: the most right answers the refusal target allows."""
     n_un = sum(not r["answerable"] for r in rows)
     for t in sorted(set(np.round(probs, 3))):
-        wrong = sum(1 for r, p in zip(rows, probs, strict=True) if p >= t and not r["answerable"])
-        if wrong <= max_wrong * n_un:
+        if tally(rows, probs, t)[1] <= max_wrong * n_un:
             return float(t)
     return 1.0
 
@@ -155,9 +161,7 @@ def fit(rows: list[dict], use: list[str], max_wrong: float) -> None:
         probs[i] = next(it) if r["features"] is not None else 0.0
     curve(rows, probs, "out-of-fold probabilities (5-fold):")
     t = operating_point(rows, probs, max_wrong)
-    on = probs >= t
-    right = sum(1 for r, g in zip(rows, on, strict=True) if g and r["cites"])
-    wrong = sum(1 for r, g in zip(rows, on, strict=True) if g and not r["answerable"])
+    right, wrong = tally(rows, probs, t)
     print(
         f"\noperating point (at most {max_wrong:.0%} of unanswerable answered, out of fold):"
         f" threshold {t:.3f}: {right} grounded and right, {wrong} unanswerable answered"
